@@ -1,7 +1,7 @@
 from typing import ClassVar
 
 import pytest
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from wuzheng.settings import ServiceSettings, service_config

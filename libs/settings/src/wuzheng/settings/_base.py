@@ -83,7 +83,10 @@ class ServiceSettings(BaseSettings):
             return self
         for name in type(self).model_fields:
             value = getattr(self, name)
-            if isinstance(value, SecretStr) and value.get_secret_value() in ("", PLACEHOLDER_SECRET):
+            if isinstance(value, SecretStr) and value.get_secret_value() in (
+                "",
+                PLACEHOLDER_SECRET,
+            ):
                 # pydantic turns this into a ValidationError naming the setting
                 raise ValueError(
                     f"{self.model_config.get('env_prefix', '')}{name.upper()} must be set to a real "

@@ -1,0 +1,3 @@
+"""Shared fixtures for every test in the workspace."""
+
+pytest_plugins = ["wuzheng.db.testing"]

@@ -1,0 +1,64 @@
+"""Pytest fixtures for database tests, registered by the root ``conftest.py``.
+
+``database_url`` is a fresh, empty database per test: a SQLite file under the test's tmp
+dir by default, or a scratch PostgreSQL database (created, then dropped) when
+``WUZHENG_TEST_POSTGRES`` names an admin URL such as
+``postgresql+asyncpg://postgres@127.0.0.1:5432/postgres``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+POSTGRES_ENV = "WUZHENG_TEST_POSTGRES"
+
+
+def postgres_admin_url() -> str | None:
+    return os.environ.get(POSTGRES_ENV) or None
+
+
+async def create_scratch_database(admin_url: str, prefix: str = "wz_test") -> str:
+    """Create an empty PostgreSQL database and return its URL."""
+    name = f"{prefix}_{secrets.token_hex(6)}"
+    engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await engine.dispose()
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_database(admin_url: str, url: str) -> None:
+    name = make_url(url).database
+    engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await engine.dispose()
+
+
+def sqlite_url(directory: Path, name: str = "test") -> str:
+    return f"sqlite+aiosqlite:///{directory / f'{name}.sqlite3'}"
+
+
+@pytest.fixture
+async def database_url(tmp_path: Path) -> AsyncIterator[str]:
+    admin_url = postgres_admin_url()
+    if admin_url is None:
+        yield sqlite_url(tmp_path)
+        return
+    url = await create_scratch_database(admin_url)
+    try:
+        yield url
+    finally:
+        await drop_database(admin_url, url)
