@@ -88,7 +88,8 @@ async def test_datetimes_come_back_aware_in_utc(database: Database) -> None:
     async with database.sessionmaker() as session:
         stored = (await session.execute(select(Department.created_at))).scalar_one()
     assert stored == datetime(2026, 1, 1, 0, tzinfo=UTC)
-    assert stored is not None and stored.utcoffset() == timedelta(0)
+    assert stored is not None
+    assert stored.utcoffset() == timedelta(0)
 
 
 async def test_naive_datetimes_are_refused(database: Database) -> None:
