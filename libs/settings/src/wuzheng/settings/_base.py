@@ -81,6 +81,7 @@ class ServiceSettings(BaseSettings):
     def _refuse_placeholder_secrets(self) -> Self:
         if self.is_dev:
             return self
+        prefix = self.model_config.get("env_prefix", "")
         for name in type(self).model_fields:
             value = getattr(self, name)
             if isinstance(value, SecretStr) and value.get_secret_value() in (
@@ -89,7 +90,7 @@ class ServiceSettings(BaseSettings):
             ):
                 # pydantic turns this into a ValidationError naming the setting
                 raise ValueError(
-                    f"{self.model_config.get('env_prefix', '')}{name.upper()} must be set to a real "
-                    f"secret when WUZHENG_ENV={self.environment.value}"
+                    f"{prefix}{name.upper()} must be set to a real secret "
+                    f"when WUZHENG_ENV={self.environment.value}"
                 )
         return self
