@@ -45,3 +45,10 @@ def test_placeholder_secret_is_refused_outside_dev(monkeypatch: pytest.MonkeyPat
 def test_placeholder_secret_is_allowed_in_dev(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WUZHENG_ENV", "dev")
     assert DemoSettings().signing_secret.get_secret_value() == "changeme"
+
+
+def test_mesh_settings_can_be_passed_by_field_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WUZHENG_VAR_DIR", raising=False)
+    settings = DemoSettings(var_dir="/srv/wz", nats_url="nats://n:4222")  # type: ignore[arg-type]
+    assert str(settings.var_dir) == "/srv/wz"
+    assert settings.nats_url == "nats://n:4222"

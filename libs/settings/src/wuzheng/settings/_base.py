@@ -26,6 +26,7 @@ def service_config(env_prefix: str) -> SettingsConfigDict:
         env_file_encoding="utf-8",
         extra="ignore",
         validate_default=True,
+        populate_by_name=True,  # ServiceSettings(var_dir=...) works in code and tests
     )
 
 
