@@ -46,6 +46,15 @@ class ServiceSettings(BaseSettings):
     var_dir: Path = Field(Path("var"), validation_alias=_mesh("WUZHENG_VAR_DIR"))
     log_level: str = Field("INFO", validation_alias=_mesh("WUZHENG_LOG_LEVEL"))
     nats_url: str = Field(DEFAULT_NATS_URL, validation_alias=_mesh("NATS_URL"))
+    nats_namespace: str = Field(
+        "",
+        validation_alias=_mesh("WUZHENG_NATS_NAMESPACE"),
+        description="Prefix for every stream and subject, so several meshes (or test runs) "
+        "can share one NATS cluster.",
+    )
+    nats_stream_replicas: int = Field(
+        1, ge=1, le=5, validation_alias=_mesh("WUZHENG_NATS_STREAM_REPLICAS")
+    )
 
     auth_jwks: str = Field(
         "",

@@ -1,0 +1,3 @@
+from wuzheng.catalog.cli import app
+
+app()

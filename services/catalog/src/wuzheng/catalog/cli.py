@@ -1,0 +1,6 @@
+"""``wuzheng catalog …`` and ``python -m wuzheng.catalog …``."""
+
+from wuzheng.catalog.app import DEFINITION
+from wuzheng.service import service_cli
+
+app = service_cli(DEFINITION)

@@ -1,0 +1,3 @@
+from wuzheng.dispute.cli import app
+
+app()

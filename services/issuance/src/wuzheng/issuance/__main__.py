@@ -1,0 +1,3 @@
+from wuzheng.issuance.cli import app
+
+app()

@@ -1,0 +1,3 @@
+from wuzheng.rescode.cli import app
+
+app()

@@ -1,0 +1,3 @@
+from wuzheng.verification.cli import app
+
+app()

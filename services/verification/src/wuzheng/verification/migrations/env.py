@@ -1,0 +1,7 @@
+"""Alembic environment of the verification service: its tables plus the outbox/inbox."""
+
+from wuzheng.db import run_alembic_env
+from wuzheng.messaging import messaging_metadata
+from wuzheng.verification.models import Base
+
+run_alembic_env([Base.metadata, messaging_metadata])
