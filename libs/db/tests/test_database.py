@@ -154,3 +154,9 @@ async def test_the_request_owns_the_transaction(database: Database) -> None:
         # get an error, not a 200 for a write that never happened
         assert (await client.post("/departments/A")).status_code == 500
     assert await count(database, Department) == 1
+
+
+async def test_migrating_creates_the_sqlite_folder(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'var' / 'db' / 'fresh.sqlite3'}"
+    await migrate(url, MIGRATIONS)
+    assert (tmp_path / "var" / "db" / "fresh.sqlite3").exists()

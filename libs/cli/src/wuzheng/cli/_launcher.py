@@ -37,6 +37,7 @@ class Launcher:
         var_dir: Path,
         *,
         nats_url: str | None = None,
+        nats_port: int = EMBEDDED_NATS_PORT,
         services: Sequence[LocalService] = SERVICES,
         env: Mapping[str, str] | None = None,
         console: Console | None = None,
@@ -46,6 +47,7 @@ class Launcher:
         self.console = console or Console(stderr=True)
         self._base_env = dict(os.environ if env is None else env)
         self._external_nats_url = nats_url
+        self._nats_port = nats_port
         self._nats: NatsServerProcess | None = None
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
         self._log_dir = self.var_dir / "log"
@@ -98,7 +100,11 @@ class Launcher:
             nonlocal stop_requested
             stop_requested = True
 
-        previous = signal.signal(signal.SIGTERM, request_stop)
+        # Both handled explicitly: a launcher started in the background inherits SIGINT as
+        # ignored, and Ctrl-C must still stop everything.
+        previous = {
+            sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
         try:
             while not stop_requested:
                 for name, process in self._processes.items():
@@ -109,10 +115,9 @@ class Launcher:
                         )
                         return 1
                 time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
             self.stop()
         return 0
 
@@ -133,7 +138,7 @@ class Launcher:
             self.console.print(f"using NATS at [bold]{self._external_nats_url}[/bold]")
             return
         self._nats = NatsServerProcess(
-            port=EMBEDDED_NATS_PORT,
+            port=self._nats_port,
             store_dir=self.var_dir / "nats",
             log_file=self._log_dir / "nats-server.log",
         )

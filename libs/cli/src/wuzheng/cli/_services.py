@@ -31,3 +31,12 @@ SERVICES: tuple[LocalService, ...] = (
     LocalService("dispute", 8105, "异议投诉 dispute"),
 )
 EMBEDDED_NATS_PORT = 4223
+DEFAULT_BASE_PORT = SERVICES[0].port
+
+
+def services_from(base_port: int) -> tuple[LocalService, ...]:
+    """The five services on consecutive ports starting at ``base_port``."""
+    offset = base_port - DEFAULT_BASE_PORT
+    return tuple(
+        LocalService(service.name, service.port + offset, service.title) for service in SERVICES
+    )

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from wuzheng.auth import SCOPES, ensure_dev_signing_key, mint_token
 from wuzheng.cli._launcher import Launcher, LaunchError
+from wuzheng.cli._services import DEFAULT_BASE_PORT, EMBEDDED_NATS_PORT, services_from
 
 app = typer.Typer(
     name="wuzheng",
@@ -40,10 +41,23 @@ def run(
         str | None,
         typer.Option(envvar="NATS_URL", help="Use this NATS instead of starting one."),
     ] = None,
+    nats_port: Annotated[
+        int, typer.Option(help="Port of the embedded nats-server (when NATS_URL is unset).")
+    ] = EMBEDDED_NATS_PORT,
+    base_port: Annotated[
+        int,
+        typer.Option(help="Port of catalog; the others follow (issuance +1 … dispute +4)."),
+    ] = DEFAULT_BASE_PORT,
 ) -> None:
     """Start nats-server, migrate, start all five services, and wait for Ctrl-C."""
     ensure_dev_signing_key(var_dir)
-    launcher = Launcher(var_dir, nats_url=nats_url or None, console=console)
+    launcher = Launcher(
+        var_dir,
+        nats_url=nats_url or None,
+        nats_port=nats_port,
+        services=services_from(base_port),
+        console=console,
+    )
     try:
         launcher.start()
     except LaunchError as error:
@@ -115,3 +129,7 @@ def _add_service_commands() -> None:
 
 
 _add_service_commands()
+
+
+if __name__ == "__main__":
+    app()

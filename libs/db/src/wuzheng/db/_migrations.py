@@ -9,6 +9,8 @@ from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
+from wuzheng.db._database import ensure_sqlite_directory
+
 
 def _config(url: str, migrations_package: str) -> Config:
     config = Config()
@@ -29,6 +31,7 @@ def migrate_sync(url: str, migrations_package: str, revision: str = "head") -> N
     ``migrations_package`` is the dotted name of the folder holding ``env.py``, e.g.
     ``wuzheng.catalog.migrations`` (or a filesystem path containing ``/``).
     """
+    ensure_sqlite_directory(url)
     command.upgrade(_config(url, migrations_package), revision)
 
 
