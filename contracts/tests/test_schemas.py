@@ -59,7 +59,7 @@ def test_write_then_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
 
     (tmp_path / "LicenceId.json").write_text("{}\n", encoding="utf-8")
     (tmp_path / "Problem.json").unlink()
-    (tmp_path / "events").mkdir()
+    (tmp_path / "events").mkdir(exist_ok=True)
     (tmp_path / "events" / "gone.thing.happened.v1.json").write_text("{}", encoding="utf-8")
     (tmp_path / "notes.txt").write_text("not a schema", encoding="utf-8")
     drift = schemas.check(tmp_path)

@@ -26,6 +26,12 @@ from wuzheng.contracts._identifiers import (
     IdentifierError,
     ResidentId,
 )
+from wuzheng.contracts._licence import (
+    LicenceStatus,
+    RevocationKind,
+    VerificationMode,
+    VerificationOutcome,
+)
 from wuzheng.contracts._licence_id import (
     LICENCE_ID_ROOT,
     LenientLicenceId,
@@ -71,15 +77,19 @@ __all__ = [
     "LenientLicenceId",
     "LicenceId",
     "LicenceIdError",
+    "LicenceStatus",
     "LicenceTypeCode",
     "NotFound",
     "Problem",
     "ProblemError",
     "ResidentId",
+    "RevocationKind",
     "ServiceUnavailable",
     "TraceContext",
     "Unauthenticated",
     "UnknownEventType",
+    "VerificationMode",
+    "VerificationOutcome",
     "current_or_new_trace",
     "current_trace",
     "decode_event",
