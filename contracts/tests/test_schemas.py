@@ -73,7 +73,7 @@ def test_write_then_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
 
     assert schemas.write(tmp_path) == drift
     assert schemas.check(tmp_path).clean
-    assert not (tmp_path / "events").exists()
+    assert not (tmp_path / "events" / "gone.thing.happened.v1.json").exists()
     assert (tmp_path / "notes.txt").exists()
 
 

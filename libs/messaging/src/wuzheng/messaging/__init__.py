@@ -29,9 +29,17 @@ to be dead-lettered now. Live questions go over request-reply::
     reply = await request(nats, f"verify.{issuer}", {"id": licence_id}, timeout=2)
 
 The outbox, inbox and dead-letter tables live in each service's database: list
-``messaging_metadata`` in its alembic ``env.py`` and call ``create_messaging_tables(op)``
-in its first migration. ``wuzheng.messaging.server`` runs a real ``nats-server``;
-``wuzheng.messaging.testing`` is the pytest plugin.
+``messaging_metadata`` in its alembic ``env.py`` (``run_alembic_env([metadata,
+messaging_metadata])``) and call ``create_messaging_tables(op)`` in its first migration.
+
+For /metrics and operators: ``relay.backlog()`` / ``outbox_backlog(database)`` (pending,
+failed, oldest pending, unreplayed dead letters), ``relay.stats`` and ``consumer.stats``;
+``retry_failed(database)`` re-queues failed outbox rows, ``replay_dead_letters(database)``
+sends dead letters again once their cause is fixed.
+
+``wuzheng.messaging.server`` runs a real ``nats-server`` (launcher, e2e tests);
+``wuzheng.messaging.testing`` is the pytest plugin; ``wuzheng.messaging.bench`` measures
+the event path (``python -m wuzheng.messaging.bench``).
 """
 
 from wuzheng.messaging._connection import NatsConnection
