@@ -1,6 +1,7 @@
 """Pytest fixtures for database tests, registered by the root ``conftest.py``.
 
-``database_url`` is a fresh, empty database per test: a SQLite file under the test's tmp
+``database_url`` is a fresh, empty database per test (``database_factory.create(name)``
+makes more): a SQLite file under the test's tmp
 dir by default, or a scratch PostgreSQL database (created, then dropped) when
 ``WUZHENG_TEST_POSTGRES`` names an admin URL such as
 ``postgresql+asyncpg://postgres@127.0.0.1:5432/postgres``.
@@ -51,14 +52,38 @@ def sqlite_url(directory: Path, name: str = "test") -> str:
     return f"sqlite+aiosqlite:///{directory / f'{name}.sqlite3'}"
 
 
+class DatabaseFactory:
+    """Fresh, empty databases for one test (several services each need their own)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.admin_url = postgres_admin_url()
+        self._created: list[str] = []
+
+    async def create(self, name: str = "test") -> str:
+        if self.admin_url is None:
+            url = sqlite_url(self.directory, name)
+        else:
+            url = await create_scratch_database(self.admin_url, prefix=f"wz_{name}")
+        self._created.append(url)
+        return url
+
+    async def drop_all(self) -> None:
+        if self.admin_url is not None:
+            for url in self._created:
+                await drop_database(self.admin_url, url)
+        self._created.clear()
+
+
 @pytest.fixture
-async def database_url(tmp_path: Path) -> AsyncIterator[str]:
-    admin_url = postgres_admin_url()
-    if admin_url is None:
-        yield sqlite_url(tmp_path)
-        return
-    url = await create_scratch_database(admin_url)
+async def database_factory(tmp_path: Path) -> AsyncIterator[DatabaseFactory]:
+    factory = DatabaseFactory(tmp_path)
     try:
-        yield url
+        yield factory
     finally:
-        await drop_database(admin_url, url)
+        await factory.drop_all()
+
+
+@pytest.fixture
+async def database_url(database_factory: DatabaseFactory) -> str:
+    return await database_factory.create()

@@ -8,6 +8,11 @@
 ``run`` applies the service's real migrations to the test's fresh database (SQLite, or
 scratch PostgreSQL with ``WUZHENG_TEST_POSTGRES``), starts the app with its lifespan against
 the test NATS in a namespace of its own, and gives an ``httpx.AsyncClient`` on it.
+Several services can run in one test, each on its own database and all in the test's
+namespace, so they exchange real events::
+
+    async with harness.run(ISSUANCE) as issuance, harness.run(VERIFICATION) as verification:
+        ...
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from fastapi import FastAPI
 
 from wuzheng.auth import ensure_dev_signing_key, mint_token
 from wuzheng.db import migrate
+from wuzheng.db.testing import DatabaseFactory
 from wuzheng.service._definition import ServiceDefinition, ServiceRuntime
 from wuzheng.service._factory import create_service_app
 from wuzheng.settings import ServiceSettings
@@ -59,15 +65,17 @@ class RunningService:
 @dataclass
 class ServiceHarness:
     var_dir: Path
-    database_url: str
+    databases: DatabaseFactory
     nats_url: str
     nats_namespace: str
 
-    def settings(self, definition: ServiceDefinition, **overrides: Any) -> ServiceSettings:
+    def settings(
+        self, definition: ServiceDefinition, database_url: str, **overrides: Any
+    ) -> ServiceSettings:
         values: dict[str, Any] = {
             "environment": "test",
             "var_dir": self.var_dir,
-            "database_url": self.database_url,
+            "database_url": database_url,
             "nats_url": self.nats_url,
             "nats_namespace": self.nats_namespace,
         }
@@ -82,7 +90,10 @@ class ServiceHarness:
         headers: Mapping[str, str] | None = None,
         **overrides: Any,
     ) -> AsyncIterator[RunningService]:
-        settings = self.settings(definition, **overrides)
+        database_url = overrides.pop("database_url", None) or await self.databases.create(
+            definition.name
+        )
+        settings = self.settings(definition, database_url, **overrides)
         await migrate(settings.resolved_database_url, definition.migrations_package)
         app = create_service_app(definition, settings)
         async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30) as manager:
@@ -95,7 +106,7 @@ class ServiceHarness:
 
 @pytest.fixture
 def service_harness(
-    tmp_path: Path, database_url: str, nats_url: str, nats_namespace: str
+    tmp_path: Path, database_factory: DatabaseFactory, nats_url: str, nats_namespace: str
 ) -> ServiceHarness:
     ensure_dev_signing_key(tmp_path)
-    return ServiceHarness(tmp_path, database_url, nats_url, nats_namespace)
+    return ServiceHarness(tmp_path, database_factory, nats_url, nats_namespace)
