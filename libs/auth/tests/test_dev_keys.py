@@ -88,3 +88,9 @@ def test_every_scope_is_documented() -> None:
     for name, description in SCOPES.items():
         assert ":" in name
         assert description
+
+
+def test_readme_lists_every_scope() -> None:
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    for scope in SCOPES:
+        assert f"| `{scope}` |" in readme, f"README does not list scope {scope}"
