@@ -1,0 +1,83 @@
+"""The benchmark suites ``make bench`` runs: each turns one module's measurements into
+figures placed beside a baseline from the same run.
+
+A suite imports its module only when it runs, so this package depends on no service.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Figure:
+    benchmark: str
+    name: str
+    value: float
+    unit: str
+    database: str | None = None
+    baseline: str | None = None
+    baseline_value: float | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        """value ÷ baseline: a share of the baseline's rate, or a multiple of its latency."""
+        if not self.baseline_value:
+            return None
+        return round(self.value / self.baseline_value, 3)
+
+
+@dataclass(frozen=True)
+class BenchContext:
+    nats_url: str
+    databases: tuple[str, ...]
+    create_database: Callable[[str, str], Awaitable[str]]
+    baselines: dict[str, float]
+    scale: float
+    workdir: Path
+
+    def n(self, full: int) -> int:
+        return max(10, int(full * self.scale))
+
+
+SuiteRun = Callable[[BenchContext], Awaitable[list[Figure]]]
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    run: SuiteRun
+
+
+def _module(name: str) -> Any:
+    return importlib.import_module(name)
+
+
+async def messaging(context: BenchContext) -> list[Figure]:
+    bench = _module("wuzheng.messaging.bench")
+    figures: list[Figure] = []
+    for kind in context.databases:
+        url = await context.create_database("messaging", kind)
+        result = await bench.run_bench(url, context.nats_url, context.n(2000))
+        raw = float(result["raw_publish_per_s"])
+        figures += [
+            Figure(
+                "messaging",
+                "outbox→NATS→inbox events/s",
+                result["events_per_s"],
+                "/s",
+                kind,
+                "raw JetStream publish/s",
+                raw,
+            ),
+            Figure("messaging", "commit→consumer p50", result["latency_ms"]["p50"], "ms", kind),
+            Figure("messaging", "commit→consumer p99", result["latency_ms"]["p99"], "ms", kind),
+        ]
+    return figures
+
+
+SUITES: tuple[Suite, ...] = (Suite("messaging", messaging),)
