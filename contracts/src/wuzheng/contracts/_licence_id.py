@@ -30,6 +30,7 @@ from wuzheng.contracts._identifiers import (
     USCC_PATTERN,
     CreditCode,
     IdentifierError,
+    _Code,
     str_value_schema,
 )
 
@@ -342,21 +343,30 @@ LenientLicenceId = Annotated[LicenceId, _Lenient()]
 """A :class:`LicenceId` field that accepts a wrong check character (see ``warnings``)."""
 
 
-class LicenceTypeCode(str):
+class LicenceTypeCode(_Code):
     """证照类型代码: 21 characters ``[0-9A-Z]``; in GB/T 36904 practice the defining body's
     18-character USCC followed by a 3-digit sequence (exposed, not enforced)."""
 
     __slots__ = ()
 
-    def __new__(cls, value: str) -> Self:
-        if type(value) is cls:
-            return value
-        if not isinstance(value, str):
-            raise IdentifierError("licence_type_code", "type", "type code must be a string")
+    kind = "licence_type_code"
+    json_schema_extra: ClassVar[dict[str, Any]] = {
+        "pattern": LICENCE_TYPE_CODE_PATTERN,
+        "minLength": 21,
+        "maxLength": 21,
+        "description": (
+            "证照类型代码: 21 characters [0-9A-Z], usually the defining body's "
+            "USCC followed by a 3-digit sequence"
+        ),
+        "examples": [_example().type_code],
+    }
+
+    @classmethod
+    def _normalise(cls, value: str) -> str:
         try:
-            return super().__new__(cls, _check_type_code(value))
+            return _check_type_code(value)
         except LicenceIdError as exc:
-            raise IdentifierError("licence_type_code", "type_code", exc.message) from None
+            raise IdentifierError(cls.kind, "type_code", exc.message) from None
 
     @property
     def definer_code(self) -> str:
@@ -366,35 +376,3 @@ class LicenceTypeCode(str):
     @property
     def sequence(self) -> str:
         return self[18:]
-
-    @classmethod
-    def _pydantic_validate(cls, value: Any) -> Self:
-        try:
-            return cls(value)
-        except IdentifierError as exc:
-            raise exc.to_pydantic() from None
-
-    @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        return str_value_schema(cls._pydantic_validate)
-
-    @classmethod
-    def __get_pydantic_json_schema__(
-        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        out = handler(schema)
-        out.update(
-            {
-                "pattern": LICENCE_TYPE_CODE_PATTERN,
-                "minLength": 21,
-                "maxLength": 21,
-                "description": (
-                    "证照类型代码: 21 characters [0-9A-Z], usually the defining body's "
-                    "USCC followed by a 3-digit sequence"
-                ),
-                "examples": [_example().type_code],
-            }
-        )
-        return out
