@@ -75,4 +75,7 @@ class CorrectionPropagated(EventPayload):
     old_licence_id: str
     new_licence_id: str
     departments: tuple[str, ...]
+    changed_fields: tuple[str, ...] = Field(
+        default=(), description="Fields the amendment changed (empty when not known)"
+    )
     propagated_at: datetime

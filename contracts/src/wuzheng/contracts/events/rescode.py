@@ -11,7 +11,7 @@ from wuzheng.contracts import EventPayload, HolderCode
 
 
 class ConsentScope(StrEnum):
-    ONE_CASE = "one_case"  # 一事一授权: used up by the first evidence request
+    ONE_CASE = "one_case"  # 一事一授权: used up by the first evidence request or scan
     WINDOW = "window"  # until valid_until
 
 
@@ -31,6 +31,13 @@ class CodeScanned(EventPayload):
     purpose: str
     consented: bool
     scanned_at: datetime
+    mandate_id: str | None = Field(
+        default=None, description="The mandate under which acting_holder acted"
+    )
+    consent_id: str | None = Field(default=None, description="The consent the scan used")
+    licence_types: tuple[str, ...] = Field(
+        default=(), description="Licence types whose licences the counter was shown"
+    )
 
 
 class AccessRecorded(EventPayload):
@@ -45,6 +52,14 @@ class AccessRecorded(EventPayload):
     purpose: str
     result: str
     at: datetime
+    record_id: str | None = Field(
+        default=None, description="Id of the entry in the holder's access log"
+    )
+    reference: str | None = Field(
+        default=None,
+        description="The code id of a scan, the verification record id otherwise",
+    )
+    operator_id: str | None = None
 
 
 class ConsentGranted(EventPayload):
@@ -57,6 +72,7 @@ class ConsentGranted(EventPayload):
     licence_types: tuple[str, ...]
     scope: ConsentScope
     valid_until: datetime
+    granted_at: datetime | None = None
 
 
 class ConsentRevoked(EventPayload):
@@ -65,3 +81,18 @@ class ConsentRevoked(EventPayload):
     consent_id: str
     holder: HolderCode
     revoked_at: datetime
+
+
+class ConsentConsumed(EventPayload):
+    """A one-case consent (一事一授权) was used up by a scan at a counter: it no longer
+    admits an evidence request."""
+
+    event_type = "consent.grant.consumed"
+
+    consent_id: str
+    holder: HolderCode
+    consumed_by: str = Field(description="scan or evidence_request")
+    department: str
+    item_seq_no: int | None = None
+    reference: str | None = Field(default=None, description="The code id of the scan")
+    consumed_at: datetime

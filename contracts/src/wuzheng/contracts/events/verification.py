@@ -38,3 +38,7 @@ class VerificationCompleted(EventPayload):
     result: str = Field(description="Outcome (valid, revoked, …) or an error type")
     mode: VerificationMode | None = None
     completed_at: datetime
+    licence_ids: tuple[str, ...] = Field(
+        default=(),
+        description="Every licence the request used (an evidence request may use several)",
+    )

@@ -80,4 +80,33 @@ async def messaging(context: BenchContext) -> list[Figure]:
     return figures
 
 
-SUITES: tuple[Suite, ...] = (Suite("messaging", messaging),)
+async def catalog(context: BenchContext) -> list[Figure]:
+    bench = _module("wuzheng.catalog.bench")
+    figures: list[Figure] = []
+    for kind in context.databases:
+        url = await context.create_database("catalog", kind)
+        result = await bench.run_bench(
+            requests=context.n(300),
+            synthetic_items=max(1_000, int(100_000 * context.scale)),
+            database_url=url,
+        )
+        bare = result["baseline"]["bare FastAPI GET"]
+        for catalogue in ("plan", "synthetic"):
+            items = result["catalogues"][catalogue]["items"]
+            for query, stats in result["catalogues"][catalogue]["queries"].items():
+                for quantile in ("p50", "p99"):
+                    figures.append(
+                        Figure(
+                            "catalog",
+                            f"{query}, {items:,} items, {quantile}",
+                            stats[f"{quantile}_ms"],
+                            "ms",
+                            kind,
+                            f"bare FastAPI GET {quantile} ms",
+                            bare[f"{quantile}_ms"],
+                        )
+                    )
+    return figures
+
+
+SUITES: tuple[Suite, ...] = (Suite("messaging", messaging), Suite("catalog", catalog))

@@ -172,6 +172,15 @@ async def run(only: set[str] | None, quick: bool, use_postgres: bool) -> Report:
     return report
 
 
+def number(value: float) -> str:
+    """Enough digits to compare: 0.13, 2.6, 460, 7,477."""
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
 def render(report: Report) -> Table:
     table = Table(
         title=f"wuzheng benchmarks — {report.machine['cpu']}, {report.machine['cores']} cores"
@@ -185,9 +194,9 @@ def render(report: Report) -> Table:
             figure.benchmark,
             figure.name,
             figure.database or "",
-            f"{figure.value:,.1f} {figure.unit}",
+            f"{number(figure.value)} {figure.unit}",
             figure.baseline or "",
-            f"{figure.baseline_value:,.1f}" if figure.baseline_value is not None else "",
+            number(figure.baseline_value) if figure.baseline_value is not None else "",
             f"{figure.ratio:.2f}" if figure.ratio is not None else "",
         )
     return table
@@ -202,10 +211,12 @@ def markdown(report: Report) -> str:
         "|---|---|---|---:|---|---:|",
     ]
     for f in report.figures:
-        baseline = f"{f.baseline} {f.baseline_value:,.1f}" if f.baseline_value is not None else ""
+        baseline = (
+            f"{f.baseline} {number(f.baseline_value)}" if f.baseline_value is not None else ""
+        )
         ratio = f"{f.ratio:.2f}" if f.ratio is not None else ""
         lines.append(
-            f"| {f.benchmark} | {f.name} | {f.database or ''} | {f.value:,.1f} {f.unit} "
+            f"| {f.benchmark} | {f.name} | {f.database or ''} | {number(f.value)} {f.unit} "
             f"| {baseline} | {ratio} |"
         )
     for name, why in report.skipped.items():

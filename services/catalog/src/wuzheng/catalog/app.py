@@ -2,6 +2,12 @@
 
 from fastapi import FastAPI
 
+from wuzheng.catalog.departments.endpoints import router as departments
+from wuzheng.catalog.exemption_lists.endpoints import router as exemption_lists
+from wuzheng.catalog.fields.endpoints import router as fields
+from wuzheng.catalog.importer import wire_seeding
+from wuzheng.catalog.items.endpoints import router as items
+from wuzheng.catalog.licence_types.endpoints import router as licence_types
 from wuzheng.catalog.settings import CatalogSettings
 from wuzheng.service import ServiceDefinition, create_service_app
 
@@ -13,7 +19,8 @@ DEFINITION = ServiceDefinition(
         "paper, the licence types, the 免证办 lists and the field library."
     ),
     settings_class=CatalogSettings,
-    routers=[],
+    routers=[items, departments, licence_types, exemption_lists, fields],
+    wire=wire_seeding,
 )
 
 

@@ -2,6 +2,7 @@
 
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from wuzheng.settings import ServiceSettings, service_config
@@ -12,3 +13,6 @@ class CatalogSettings(ServiceSettings):
     service_name: ClassVar[str] = "catalog"
 
     port: int = 8101
+    seed_on_start: bool = Field(
+        True, description="Import the bundled plan data and demo mapping when the catalog is empty"
+    )

@@ -1,0 +1,1 @@
+"""The field library (标准字段库): standard form fields mapped to licence fields."""
