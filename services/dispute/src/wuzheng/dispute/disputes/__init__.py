@@ -1,0 +1,1 @@
+"""Disputes: filing, the workflow with its SLA clocks, the correction loop."""

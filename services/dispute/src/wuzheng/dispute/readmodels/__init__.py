@@ -1,0 +1,1 @@
+"""Local read models fed by other services' events: licences, the catalogue, verifications."""

@@ -1,0 +1,1 @@
+"""Monitoring and reports: per-department figures and the periodic processing report."""

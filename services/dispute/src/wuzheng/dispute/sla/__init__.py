@@ -1,0 +1,1 @@
+"""SLA clocks: the service clock, working-day maths and per-department deadlines."""
