@@ -109,4 +109,63 @@ async def catalog(context: BenchContext) -> list[Figure]:
     return figures
 
 
-SUITES: tuple[Suite, ...] = (Suite("messaging", messaging), Suite("catalog", catalog))
+async def dispute(context: BenchContext) -> list[Figure]:
+    bench = _module("wuzheng.dispute.bench")
+    figures: list[Figure] = []
+    for kind in context.databases:
+        databases = {
+            name: await context.create_database(name, kind)
+            for name in ("catalog", "issuance", "dispute")
+        }
+        result = await bench.run_bench(
+            databases,
+            context.nats_url,
+            n=context.n(300),
+            report_rows=max(2_000, int(100_000 * context.scale)),
+            work_dir=context.workdir / f"dispute-{kind}",
+        )
+        loop = result["correction_loop"]
+        report = result["report"]
+        figures += [
+            Figure(
+                "dispute",
+                "filed→resolved→amended→propagated disputes/s",
+                loop["disputes_per_s"],
+                "/s",
+                kind,
+                "filing alone /s",
+                loop["baseline_file_only_per_s"],
+            ),
+            Figure(
+                "dispute", "filed→propagated p50", loop["filed_to_propagated_ms"]["p50"], "ms", kind
+            ),
+            Figure(
+                "dispute", "filed→propagated p99", loop["filed_to_propagated_ms"]["p99"], "ms", kind
+            ),
+            Figure(
+                "dispute",
+                f"department report over {report['rows']:,} disputes",
+                report["departments_ms"],
+                "ms",
+                kind,
+                "SQL GROUP BY ms",
+                report["baseline_group_by_ms"],
+            ),
+            Figure(
+                "dispute",
+                f"366-day processing report (HTML), {report['rows']:,} disputes",
+                report["processing_366d_html_ms"],
+                "ms",
+                kind,
+                "SQL GROUP BY ms",
+                report["baseline_group_by_ms"],
+            ),
+        ]
+    return figures
+
+
+SUITES: tuple[Suite, ...] = (
+    Suite("messaging", messaging),
+    Suite("catalog", catalog),
+    Suite("dispute", dispute),
+)
