@@ -9,7 +9,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import nats.errors
 import sqlalchemy.exc
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
@@ -186,7 +185,7 @@ class EventConsumer:
         while not self._stopping:
             try:
                 messages = await self._sub.fetch(self.batch, timeout=self.fetch_timeout)
-            except nats.errors.TimeoutError:
+            except TimeoutError:  # nats-py raises its own subclass or the builtin
                 failures = 0
                 continue  # nothing to do: fetch raises when the consumer is empty
             except Exception as exc:
