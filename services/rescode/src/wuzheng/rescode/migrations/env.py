@@ -2,6 +2,7 @@
 
 from wuzheng.db import run_alembic_env
 from wuzheng.messaging import messaging_metadata
-from wuzheng.rescode.models import Base
+from wuzheng.rescode.models import Base, load_models
 
+load_models()
 run_alembic_env([Base.metadata, messaging_metadata])
