@@ -164,8 +164,60 @@ async def dispute(context: BenchContext) -> list[Figure]:
     return figures
 
 
+async def rescode(context: BenchContext) -> list[Figure]:
+    bench = _module("wuzheng.rescode.bench")
+    figures: list[Figure] = []
+    for kind in context.databases:
+        url = await context.create_database("rescode", kind)
+        result = await bench.run_bench(
+            url, context.nats_url, context.n(500), samples=context.n(200)
+        )
+        bare = result["bare_post_per_s"]
+        delivery = result["event_delivery_ms"]
+        figures += [
+            Figure(
+                "rescode",
+                "codes issued/s",
+                result["codes_issued_per_s"],
+                "/s",
+                kind,
+                "bare FastAPI POST /s",
+                bare,
+            ),
+            Figure(
+                "rescode",
+                "codes resolved/s",
+                result["codes_resolved_per_s"],
+                "/s",
+                kind,
+                "bare FastAPI POST /s",
+                bare,
+            ),
+            Figure(
+                "rescode",
+                "licence issued → in wallet p50",
+                result["wallet_visible_ms"]["p50"],
+                "ms",
+                kind,
+                "raw event delivery p50 ms",
+                delivery["p50"],
+            ),
+            Figure(
+                "rescode",
+                "licence issued → in wallet p99 (target ≤ 100)",
+                result["wallet_visible_ms"]["p99"],
+                "ms",
+                kind,
+                "raw event delivery p99 ms",
+                delivery["p99"],
+            ),
+        ]
+    return figures
+
+
 SUITES: tuple[Suite, ...] = (
     Suite("messaging", messaging),
     Suite("catalog", catalog),
+    Suite("rescode", rescode),
     Suite("dispute", dispute),
 )
