@@ -1,0 +1,1 @@
+"""Licences: issuing, joint seals, the lifecycle and its history."""
