@@ -164,6 +164,52 @@ async def dispute(context: BenchContext) -> list[Figure]:
     return figures
 
 
+async def issuance(context: BenchContext) -> list[Figure]:
+    bench = _module("wuzheng.issuance.bench")
+    figures: list[Figure] = []
+    for kind in context.databases:
+        url = await context.create_database("issuance", kind)
+        result = await bench.run_bench(
+            n=context.n(2000),
+            verify=context.n(2000),
+            concurrency=16,
+            database_url=url,
+            nats_url=context.nats_url,
+        )
+        bulk = result["bulk_issuance"]
+        verification = result["issuer_verification"]
+        figures += [
+            Figure(
+                "issuance",
+                "bulk issuance licences/s (sign, store, outbox, delivered)",
+                bulk["licences_per_s"],
+                "/s",
+                kind,
+                "raw Ed25519 signatures/s",
+                bulk["raw_ed25519_signatures_per_s"],
+            ),
+            Figure(
+                "issuance",
+                "issuer verifications/s over NATS (16 in flight)",
+                verification["nats_per_s"],
+                "/s",
+                kind,
+                "bare FastAPI POST /s",
+                verification["bare_fastapi_post_per_s"],
+            ),
+            Figure(
+                "issuance",
+                "issuer verifications/s over REST (16 in flight)",
+                verification["rest_per_s"],
+                "/s",
+                kind,
+                "bare FastAPI POST /s",
+                verification["bare_fastapi_post_per_s"],
+            ),
+        ]
+    return figures
+
+
 async def rescode(context: BenchContext) -> list[Figure]:
     bench = _module("wuzheng.rescode.bench")
     figures: list[Figure] = []
@@ -218,6 +264,7 @@ async def rescode(context: BenchContext) -> list[Figure]:
 SUITES: tuple[Suite, ...] = (
     Suite("messaging", messaging),
     Suite("catalog", catalog),
+    Suite("issuance", issuance),
     Suite("rescode", rescode),
     Suite("dispute", dispute),
 )
