@@ -98,6 +98,8 @@ async def test_publish_batches_and_compare_them(
     [
         (batch(2, [1, 9999, 10000, 3]), "body.items", "unknown items: 9999, 10000"),
         (batch(2, [1, 2, 2, 3, 3]), "body.items", "listed more than once: 2, 3"),
+        (batch(2, [1, 99999999999999999999]), "body.items.1", None),  # found by the sweep
+        (batch(2, [0]), "body.items.0", None),
         (batch(2, []), "body.items", None),
         (batch(2, [1], date="2022-09-01"), "body.date", "earlier than batch 1"),
         (batch(2, [1], date="2022-13-01"), "body.date", None),

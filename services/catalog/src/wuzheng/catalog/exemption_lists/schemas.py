@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
@@ -48,6 +49,8 @@ class PublishIn(RequestModel):
     batch: int = Field(ge=1, le=1_000_000, description="Greater than every published batch")
     date: dt.date = Field(description="Not earlier than the latest batch's date")
     title: str = Field(min_length=1, max_length=200)
-    items: list[int] = Field(
+    # Each seq_no is bounded like the path parameter: an unbounded int overflows the
+    # database's INTEGER and would be a 500 instead of a 422.
+    items: list[Annotated[int, Field(ge=1, le=2_147_483_647)]] = Field(
         min_length=1, max_length=1_000_000, description="seq_no of every item on the list"
     )
