@@ -35,7 +35,8 @@ messaging_metadata])``) and call ``create_messaging_tables(op)`` in its first mi
 For /metrics and operators: ``relay.backlog()`` / ``outbox_backlog(database)`` (pending,
 failed, oldest pending, unreplayed dead letters), ``relay.stats`` and ``consumer.stats``;
 ``retry_failed(database)`` re-queues failed outbox rows, ``replay_dead_letters(database)``
-sends dead letters again once their cause is fixed.
+sends dead letters again once their cause is fixed, ``prune(database, sent_before=...,
+inbox_before=...)`` deletes sent outbox rows and old inbox rows.
 
 ``wuzheng.messaging.server`` runs a real ``nats-server`` (launcher, e2e tests);
 ``wuzheng.messaging.testing`` is the pytest plugin; ``wuzheng.messaging.bench`` measures
@@ -60,7 +61,9 @@ from wuzheng.messaging._errors import (
 from wuzheng.messaging._outbox import (
     Backlog,
     Outbox,
+    Pruned,
     outbox_backlog,
+    prune,
     replay_dead_letters,
     retry_failed,
 )
@@ -97,6 +100,7 @@ __all__ = [
     "Outbox",
     "OutboxRelay",
     "PoisonMessage",
+    "Pruned",
     "RemoteProblem",
     "RequestError",
     "RequestHandler",
@@ -114,6 +118,7 @@ __all__ = [
     "messaging_metadata",
     "outbox_backlog",
     "outbox_table",
+    "prune",
     "replay_dead_letters",
     "request",
     "responder",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +13,8 @@ import sqlalchemy.exc
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
+from opentelemetry.trace import SpanKind
+from opentelemetry.util.types import AttributeValue
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +24,7 @@ from wuzheng.db import Database, insert_ignore, utcnow
 from wuzheng.messaging._connection import NatsConnection
 from wuzheng.messaging._errors import PoisonMessage, TopologyError, TransientError
 from wuzheng.messaging._tables import dead_letter_table, inbox_table
+from wuzheng.messaging._telemetry import failed, messaging_attributes, traced
 from wuzheng.messaging._topology import ConsumerSpec, Topology
 
 logger = logging.getLogger("wuzheng.messaging.consumer")
@@ -52,11 +55,15 @@ def subject_matches(pattern: str, subject: str) -> bool:
 
 @dataclass
 class ConsumerStats:
+    """Counters since start, for /metrics (``redelivered``: messages that arrived again,
+    after a nak, an ack timeout or a crash — JetStream's ``num_delivered`` > 1)."""
+
     processed: int = 0
     duplicates: int = 0
     ignored: int = 0
     retried: int = 0
     dead_lettered: int = 0
+    redelivered: int = 0
 
 
 class EventConsumer:
@@ -206,6 +213,8 @@ class EventConsumer:
     async def handle(self, msg: Msg) -> None:
         """Process one delivered message end to end (public for tests and tools)."""
         attempt = msg.metadata.num_delivered or 1
+        if attempt > 1:
+            self.stats.redelivered += 1
         try:
             envelope = EventEnvelope.from_bytes(msg.data)
         except (ValidationError, ValueError, UnicodeDecodeError) as exc:
@@ -221,17 +230,38 @@ class EventConsumer:
             (msg.headers or {}).get("traceparent") or envelope.traceparent,
             (msg.headers or {}).get("tracestate") or envelope.tracestate,
         )
-        token = set_trace(context.child() if context else TraceContext.new())
-        try:
-            applied = await self._apply(envelope, handler)
-        except PoisonMessage as exc:
-            await self._dead_letter(msg, envelope.id, _describe(exc), attempt)
-            return
-        except Exception as exc:
-            await self._retry_or_give_up(msg, envelope, exc, attempt)
-            return
-        finally:
-            reset_trace(token)
+
+        def attributes() -> Mapping[str, AttributeValue]:
+            return messaging_attributes(
+                "process",
+                msg.subject,
+                {
+                    "messaging.message.id": envelope.id,
+                    "messaging.consumer.group.name": self.spec.durable,
+                    "messaging.nats.delivery_count": attempt,
+                    "cloudevents.event_type": envelope.type,
+                },
+            )
+
+        with traced(f"process {envelope.event_name}", context, SpanKind.CONSUMER, attributes) as (
+            trace,
+            span,
+        ):
+            error: Exception | None = None
+            token = set_trace(trace)
+            try:
+                applied = await self._apply(envelope, handler)
+            except Exception as exc:
+                error = exc
+            finally:
+                reset_trace(token)
+            if error is not None:
+                failed(span, error)
+                if isinstance(error, PoisonMessage):
+                    await self._dead_letter(msg, envelope.id, _describe(error), attempt)
+                else:
+                    await self._retry_or_give_up(msg, envelope, error, attempt)
+                return
         if applied:
             self.stats.processed += 1
         else:

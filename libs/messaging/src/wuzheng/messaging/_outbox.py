@@ -17,7 +17,9 @@ from wuzheng.db import Database, utcnow
 from wuzheng.messaging._tables import (
     OUTBOX_FAILED,
     OUTBOX_PENDING,
+    OUTBOX_SENT,
     dead_letter_table,
+    inbox_table,
     outbox_table,
 )
 from wuzheng.messaging._topology import Topology
@@ -202,3 +204,71 @@ async def replay_dead_letters(database: Database, ids: Sequence[int] | None = No
             )
             session.info[OUTBOX_WRITTEN] = True
     return len(letters)
+
+
+@dataclass(frozen=True)
+class Pruned:
+    sent_outbox_rows: int
+    inbox_rows: int
+
+
+async def prune(
+    database: Database,
+    *,
+    sent_before: datetime,
+    inbox_before: datetime | None = None,
+    batch_size: int = 10_000,
+) -> Pruned:
+    """Delete outbox rows sent before ``sent_before`` and, if given, inbox rows received
+    before ``inbox_before``, in batches of ``batch_size`` (short transactions, no long lock).
+
+    Pending and failed outbox rows are never deleted. Inbox rows are what makes a
+    redelivered or replayed event a no-op: keep them longer than the streams' ``max_age``
+    and than the age of any dead letter you may still replay.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    sent = await _delete_in_batches(
+        database,
+        sa.select(outbox_table.c.id).where(
+            outbox_table.c.status == OUTBOX_SENT, outbox_table.c.sent_at < sent_before
+        ),
+        outbox_table,
+        (outbox_table.c.id,),
+        batch_size,
+    )
+    received = 0
+    if inbox_before is not None:
+        received = await _delete_in_batches(
+            database,
+            sa.select(inbox_table.c.consumer, inbox_table.c.event_id).where(
+                inbox_table.c.received_at < inbox_before
+            ),
+            inbox_table,
+            (inbox_table.c.consumer, inbox_table.c.event_id),
+            batch_size,
+        )
+    return Pruned(sent_outbox_rows=sent, inbox_rows=received)
+
+
+async def _delete_in_batches(
+    database: Database,
+    query: sa.Select[Any],
+    table: sa.Table,
+    key: tuple[sa.Column[Any], ...],
+    batch_size: int,
+) -> int:
+    total = 0
+    while True:
+        async with database.transaction() as session:
+            keys = (await session.execute(query.limit(batch_size))).all()
+            if not keys:
+                return total
+            if len(key) == 1:
+                matching = key[0].in_([row[0] for row in keys])
+            else:
+                matching = sa.tuple_(*key).in_([tuple(row) for row in keys])
+            await session.execute(sa.delete(table).where(matching))
+        total += len(keys)
+        if len(keys) < batch_size:
+            return total

@@ -12,12 +12,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from opentelemetry.trace import Span, SpanKind
 from sqlalchemy.orm import Session
 
+from wuzheng.contracts.tracing import TraceContext
 from wuzheng.db import Database, utcnow
 from wuzheng.messaging._connection import NatsConnection
 from wuzheng.messaging._outbox import Backlog, outbox_backlog, outbox_written
 from wuzheng.messaging._tables import OUTBOX_FAILED, OUTBOX_PENDING, OUTBOX_SENT, outbox_table
+from wuzheng.messaging._telemetry import failed, messaging_attributes, start_span
 
 logger = logging.getLogger("wuzheng.messaging.relay")
 
@@ -35,6 +38,7 @@ class OutboxRow:
 class Outcome:
     row: OutboxRow
     error: BaseException | None = None
+    span: Span | None = None
 
     @property
     def ok(self) -> bool:
@@ -244,7 +248,7 @@ class OutboxRelay:
         outcomes = [Outcome(row) for row in rows]
         pending: dict[asyncio.Future[Any], Outcome] = {}
         for outcome in outcomes:
-            headers = {**outcome.row.headers, "Nats-Msg-Id": outcome.row.id}
+            headers = self._headers(outcome)
             try:
                 future = await js.publish_async(
                     outcome.row.subject, outcome.row.payload, headers=headers
@@ -265,7 +269,35 @@ class OutboxRelay:
                     pending[future].error = TimeoutError("publish cancelled")
                 else:
                     pending[future].error = future.exception()
+        for outcome in outcomes:
+            if outcome.span is not None:
+                if outcome.error is not None:
+                    failed(outcome.span, outcome.error)
+                outcome.span.end()
         return outcomes
+
+    @staticmethod
+    def _headers(outcome: Outcome) -> dict[str, str]:
+        """The row's headers with ``Nats-Msg-Id``; when tracing, a PRODUCER span is started
+        under the context the event was written in, and consumers get the span's context."""
+        row = outcome.row
+        headers = {**row.headers, "Nats-Msg-Id": row.id}
+        written_in = TraceContext.parse(headers.get("traceparent"), headers.get("tracestate"))
+        if written_in is None:
+            return headers
+        context, outcome.span = start_span(
+            f"publish {row.subject}",
+            written_in,
+            SpanKind.PRODUCER,
+            lambda: messaging_attributes(
+                "publish",
+                row.subject,
+                {"messaging.message.id": row.id, "wuzheng.outbox.attempt": row.attempts + 1},
+            ),
+        )
+        if outcome.span is not None:
+            headers.update(context.headers())
+        return headers
 
     def backoff(self, attempts: int) -> float:
         """Seconds before attempt ``attempts + 1``: exponential, capped, with jitter."""

@@ -13,6 +13,7 @@ import nats.errors
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
+from opentelemetry.trace import Span, SpanKind
 
 from wuzheng.contracts.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, ProblemError
 from wuzheng.contracts.tracing import (
@@ -29,6 +30,7 @@ from wuzheng.messaging._errors import (
     RemoteProblem,
     RequestTimeout,
 )
+from wuzheng.messaging._telemetry import failed, messaging_attributes, traced
 
 logger = logging.getLogger("wuzheng.messaging.request")
 
@@ -61,8 +63,27 @@ async def request(
     :class:`InvalidReply` when the answer is not a JSON object.
     """
     client = _client(nc)
-    trace = current_or_new_trace().child()
-    headers = {"Content-Type": JSON_MEDIA_TYPE, **trace.headers()}
+    with traced(
+        f"request {subject}",
+        current_or_new_trace(),
+        SpanKind.CLIENT,
+        lambda: messaging_attributes("request", subject),
+    ) as (trace, span):
+        headers = {"Content-Type": JSON_MEDIA_TYPE, **trace.headers()}
+        try:
+            return await _request(client, subject, payload, timeout, headers)
+        except Exception as exc:
+            failed(span, exc)
+            raise
+
+
+async def _request(
+    client: Client,
+    subject: str,
+    payload: Mapping[str, Any],
+    timeout: float,  # noqa: ASYNC109 - a NATS request timeout, not a cancel scope
+    headers: dict[str, str],
+) -> dict[str, Any]:
     try:
         reply = await client.request(
             subject, json.dumps(payload).encode(), timeout=timeout, headers=headers
@@ -152,7 +173,16 @@ class Responder:
         incoming = TraceContext.parse(
             (msg.headers or {}).get("traceparent"), (msg.headers or {}).get("tracestate")
         )
-        trace = incoming.child() if incoming else TraceContext.new()
+        with traced(
+            f"reply {self.subject}",
+            incoming,
+            SpanKind.SERVER,
+            lambda: messaging_attributes("process", msg.subject, {"nats.queue": self.queue}),
+        ) as (trace, span):
+            await self._serve_traced(msg, trace, span)
+
+    async def _serve_traced(self, msg: Msg, trace: TraceContext, span: Span | None) -> None:
+        assert msg.reply
         token = set_trace(trace)
         content_type = JSON_MEDIA_TYPE
         try:
@@ -160,10 +190,13 @@ class Responder:
         except ProblemError as exc:
             body = exc.to_problem().model_dump(exclude_none=True)
             content_type = PROBLEM_MEDIA_TYPE
-        except Exception:
+            if exc.status >= 500:
+                failed(span, exc)
+        except Exception as exc:
             logger.exception("responder %s failed on %s", self.subject, msg.subject)
             body = _problem(500, "responder-error", "Responder error", "the responder failed")
             content_type = PROBLEM_MEDIA_TYPE
+            failed(span, exc)
         finally:
             reset_trace(token)
         try:

@@ -18,13 +18,21 @@ The app gets, in start order: the token validator, the database, the NATS connec
 applies the mesh topology plus the service's consumers), the outbox relay, every consumer and
 whatever ``wire`` added. ``app.state`` carries ``runtime`` (a :class:`ServiceRuntime`),
 ``database``, ``outbox`` and ``nats``; endpoints reach them with :data:`RuntimeDep` and
-:data:`OutboxDep`. ``/metrics`` includes the outbox backlog.
+:data:`OutboxDep`.
+
+Observability: ``/metrics`` has, besides the web kit's request counters and latency
+histograms, the event path of the service — outbox backlog and relay publish failures,
+consumer lag and redeliveries, dead letters (names in ``wuzheng.service._metrics``); a
+service declares its domain metrics through :mod:`wuzheng.service.metrics`. ``serve``
+exports OpenTelemetry traces over OTLP/HTTP when ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set
+(:func:`configure_tracing`); otherwise no span is made.
 """
 
 from wuzheng.service._cli import service_cli
 from wuzheng.service._definition import ServiceDefinition, ServiceRuntime, Wire
 from wuzheng.service._dependencies import OutboxDep, RuntimeDep, get_outbox, get_runtime
 from wuzheng.service._factory import create_service_app
+from wuzheng.service._telemetry import configure_tracing, otlp_endpoint
 
 __all__ = [
     "OutboxDep",
@@ -32,8 +40,10 @@ __all__ = [
     "ServiceDefinition",
     "ServiceRuntime",
     "Wire",
+    "configure_tracing",
     "create_service_app",
     "get_outbox",
     "get_runtime",
+    "otlp_endpoint",
     "service_cli",
 ]

@@ -6,7 +6,7 @@ from wuzheng.auth import TokenValidator
 from wuzheng.db import Database
 from wuzheng.messaging import EventConsumer, NatsConnection, Outbox, OutboxRelay, mesh_topology
 from wuzheng.service._definition import ServiceDefinition, ServiceRuntime
-from wuzheng.service._metrics import outbox_backlog_hook
+from wuzheng.service._metrics import EVENT_PATH, consumer_lag_hook, outbox_backlog_hook
 from wuzheng.settings import ServiceSettings
 from wuzheng.web import Resource, create_app
 
@@ -24,8 +24,10 @@ class _WiredResources:
         for resource in self.runtime.extra_resources:
             await resource.start(app)
             self._started.append(resource)
+        EVENT_PATH.register(self.runtime)  # relay and consumer counters on /metrics
 
     async def stop(self) -> None:
+        EVENT_PATH.unregister(self.runtime)
         while self._started:
             await self._started.pop().stop()
 
@@ -79,7 +81,7 @@ def create_service_app(
         routers=definition.routers,
         resources=resources,
         token_validator=TokenValidator.from_settings(settings),
-        metrics_hooks=[outbox_backlog_hook(runtime)],
+        metrics_hooks=[outbox_backlog_hook(runtime), consumer_lag_hook(runtime)],
     )
     app.state.runtime = runtime
     app.state.database = runtime.database

@@ -5,6 +5,10 @@
             token = service.token("public-security", "verify:request")
             response = await service.client.get("/v1/items", headers=bearer(token))
 
+``span_exporter`` installs an OpenTelemetry tracer provider for the test with an in-memory
+exporter (as ``OTEL_EXPORTER_OTLP_ENDPOINT`` would, minus the network) and removes it after,
+so tests can assert on the spans a request, an event or a NATS request made.
+
 ``run`` applies the service's real migrations to the test's fresh database (SQLite, or
 scratch PostgreSQL with ``WUZHENG_TEST_POSTGRES``), starts the app with its lifespan against
 the test NATS in a namespace of its own, and gives an ``httpx.AsyncClient`` on it.
@@ -17,7 +21,7 @@ namespace, so they exchange real events::
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,12 +31,16 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from opentelemetry import trace
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.util._once import Once
 
 from wuzheng.auth import ensure_dev_signing_key, mint_token
 from wuzheng.db import migrate
 from wuzheng.db.testing import DatabaseFactory
 from wuzheng.service._definition import ServiceDefinition, ServiceRuntime
 from wuzheng.service._factory import create_service_app
+from wuzheng.service._telemetry import tracer_provider
 from wuzheng.settings import ServiceSettings
 
 
@@ -110,3 +118,24 @@ def service_harness(
 ) -> ServiceHarness:
     ensure_dev_signing_key(tmp_path)
     return ServiceHarness(tmp_path, database_factory, nats_url, nats_namespace)
+
+
+def reset_tracer_provider() -> None:
+    # OpenTelemetry keeps the first provider for the process; tests need a fresh one each
+    # (the same reset opentelemetry-test-utils performs).
+    trace._TRACER_PROVIDER_SET_ONCE = Once()
+    trace._TRACER_PROVIDER = None
+
+
+@pytest.fixture
+def span_exporter() -> Iterator[InMemorySpanExporter]:
+    """Tracing on for this test: every finished span lands in the returned exporter."""
+    exporter = InMemorySpanExporter()
+    provider = tracer_provider("test", "0.0.0", exporter, batch=False)
+    reset_tracer_provider()
+    trace.set_tracer_provider(provider)
+    try:
+        yield exporter
+    finally:
+        provider.shutdown()
+        reset_tracer_provider()

@@ -36,6 +36,10 @@ What the app gets:
   ``traceparent`` continued or started; both echoed in the response, set for the request
   (:func:`current_request_id`, ``wuzheng.contracts.tracing.current_trace``) and written in
   every log line.
+- **Traces**: when an OpenTelemetry tracer provider is installed (the service kit does so
+  when ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set), each request is a SERVER span continuing the
+  caller's ``traceparent``; :func:`tracing_enabled` says whether one is. Without one, no span
+  is made.
 - **Logs**: :func:`configure_logging` (called by :func:`serve`) writes one JSON object per
   line; an access line per request; resident ID numbers masked
   (:func:`mask_personal_data`).
@@ -58,6 +62,7 @@ from wuzheng.web._problems import (
 )
 from wuzheng.web._resources import Resource
 from wuzheng.web._serve import serve
+from wuzheng.web._telemetry import tracing_enabled
 
 __all__ = [
     "HTTP_LATENCY",
@@ -80,4 +85,5 @@ __all__ = [
     "problem_response",
     "render_problem",
     "serve",
+    "tracing_enabled",
 ]

@@ -56,7 +56,16 @@ def create_app(
                 async with lifespan(app):
                     yield
 
-    app = FastAPI(title=title, version=version, description=description, lifespan=app_lifespan)
+    app = FastAPI(
+        title=title,
+        version=version,
+        description=description,
+        lifespan=app_lifespan,
+        # FastAPI's own OpenTelemetry spans record the raw path (personal data: holder codes
+        # are path parameters) and exception messages; RequestContextMiddleware makes the
+        # request span instead, named by route template.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
+    )
     app.state.settings = settings
     app.state.resources = all_resources
 
