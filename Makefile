@@ -62,6 +62,10 @@ token: install ## Mint a dev bearer token: make token ARGS='--department D --sco
 bench: install ## Run every benchmark; prints a table, writes var/bench/*.json
 	$(BIN)/python -m wuzheng.cli.bench
 
+.PHONY: demo
+demo: install ## The whole journey against a running `make run` (DEMO_ARGS='--var-dir var --catalog-url …')
+	$(BIN)/python -m wuzheng.cli.demo $(DEMO_ARGS)
+
 .PHONY: clean
 clean: ## Remove local state (var/) and caches; keeps .venv
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache .hypothesis

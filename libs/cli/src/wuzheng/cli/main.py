@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 from datetime import timedelta
 from importlib.metadata import entry_points
@@ -13,7 +15,13 @@ from rich.console import Console
 
 from wuzheng.auth import SCOPES, ensure_dev_signing_key, mint_token
 from wuzheng.cli._launcher import Launcher, LaunchError
+from wuzheng.cli._outbox import dead_letters_app, outbox_app
+from wuzheng.cli._seals import seals_app
 from wuzheng.cli._services import DEFAULT_BASE_PORT, EMBEDDED_NATS_PORT, services_from
+from wuzheng.cli._status import mesh_status, render
+from wuzheng.cli._targets import SERVICE_NAMES, service_url, url_variable
+from wuzheng.cli.demo import demo
+from wuzheng.settings import DEFAULT_NATS_URL
 
 app = typer.Typer(
     name="wuzheng",
@@ -114,6 +122,59 @@ def scopes() -> None:
     """List every scope the services check, with what it allows."""
     for name, description in sorted(SCOPES.items()):
         typer.echo(f"{name:20} {description}")
+
+
+@app.command()
+def status(
+    url: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="SERVICE=URL of a service (repeat); default "
+            f"{url_variable('<service>')}, else the local "
+            "launcher's port.",
+            show_default=False,
+        ),
+    ] = None,
+    nats_url: Annotated[
+        str,
+        typer.Option(envvar="NATS_URL", help="NATS to read the streams and consumers from."),
+    ] = DEFAULT_NATS_URL,
+    namespace: Annotated[
+        str,
+        typer.Option(envvar="WUZHENG_NATS_NAMESPACE", help="The mesh's stream namespace, if any."),
+    ] = "",
+    timeout: Annotated[float, typer.Option(min=0.1, help="Seconds per HTTP or NATS call.")] = 3.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """Every service's liveness, readiness and version, and each JetStream consumer's lag.
+
+    Readiness names the resource that is not ready (database, nats, a consumer …).
+
+    Exits 1 unless every service is ready and every stream of the mesh exists.
+    """
+    overrides: dict[str, str] = {}
+    for item in url or []:
+        name, sep, value = item.partition("=")
+        if not sep or name not in SERVICE_NAMES or not value:
+            raise typer.BadParameter(
+                f"{item!r}: use SERVICE=URL with one of {', '.join(SERVICE_NAMES)}",
+                param_hint="--url",
+            )
+        overrides[name] = value
+    targets = [(name, service_url(name, overrides.get(name))) for name in SERVICE_NAMES]
+    found = asyncio.run(mesh_status(targets, nats_url, namespace, timeout))
+    if as_json:
+        typer.echo(json.dumps(found.as_dict(), ensure_ascii=False))
+    else:
+        render(found, Console())
+    if not found.healthy:
+        raise typer.Exit(1)
+
+
+app.add_typer(outbox_app, name="outbox")
+app.add_typer(dead_letters_app, name="dead-letters")
+app.add_typer(seals_app, name="seals")
+app.command(name="demo")(demo)
 
 
 def _add_service_commands() -> None:
