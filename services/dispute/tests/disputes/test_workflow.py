@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import httpx
+
 from wuzheng.dispute.app import DEFINITION
 from wuzheng.dispute.sla.calendar import CST
 from wuzheng.dispute.testing import (
@@ -238,6 +240,16 @@ async def test_a_holder_sees_only_their_own_disputes(world: World) -> None:
     assert withdrawn.json()["sla"]["decided_on_time"] is None  # a withdrawal is no decision
 
 
+async def accept_breaches(client: httpx.AsyncClient) -> float:
+    """The accept-clock breaches /metrics reports, summed over departments."""
+    text = (await client.get("/metrics")).text
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("wuzheng_dispute_sla_breaches_total{") and 'clock="accept"' in line
+    )
+
+
 async def test_sla_clocks_escalate_once_per_breach(world: World, tap: EventTap) -> None:
     client = world.service.client
     staff = world.staff()
@@ -261,11 +273,13 @@ async def test_sla_clocks_escalate_once_per_breach(world: World, tap: EventTap) 
 
     world.clock.set(cst(2025, 3, 10, 16, 59))  # Monday 16:59: the weekend did not count
     assert await watcher.run_once() == []
+    breaches_before = await accept_breaches(client)
     world.clock.set(cst(2025, 3, 10, 17, 1))
     assert sorted(await watcher.run_once()) == sorted(
         [(dispute_id, "accept"), (late_filing, "accept")]
     )
     assert await watcher.run_once() == []  # once per breached clock
+    assert await accept_breaches(client) == breaches_before + 2  # what the dashboard counts
 
     overdue = await client.get("/v1/disputes", params={"overdue": "true"}, headers=staff)
     assert overdue.json()["total"] == 2

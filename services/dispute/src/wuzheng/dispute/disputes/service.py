@@ -76,8 +76,10 @@ from wuzheng.dispute.models import (
 )
 from wuzheng.dispute.settings import DisputeSettings
 from wuzheng.dispute.sla.service import effective_sla
+from wuzheng.service.metrics import DISPUTE_SLA_BREACHES, domain_counter
 
 logger = logging.getLogger("wuzheng.dispute")
+SLA_BREACHES = domain_counter(DISPUTE_SLA_BREACHES)
 
 TRANSITIONS: dict[Action, tuple[frozenset[State], State]] = {
     Action.ACCEPT: (frozenset({State.SUBMITTED}), State.ACCEPTED),
@@ -802,6 +804,7 @@ async def escalate_overdue(
                 ),
                 dispute_id,
             )
+            SLA_BREACHES.labels(department=department, clock=clock).inc()
             escalated.append((dispute_id, clock))
     if escalated:
         await session.flush()
