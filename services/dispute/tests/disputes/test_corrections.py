@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wuzheng.dispute.models import LicenceVerification
+from wuzheng.dispute.models import KnownLicence, LicenceVerification
 from wuzheng.dispute.testing import (
     EventTap,
     World,
@@ -127,6 +127,12 @@ async def _count_is(runtime: Any, n: int) -> bool:
     return await row_count(runtime, LicenceVerification.__table__) == n
 
 
+async def _superseded(runtime: Any, licence_id: str) -> bool:
+    async with runtime.database.sessionmaker() as session:
+        row = await session.get(KnownLicence, licence_id)
+    return row is not None and row.superseded_by is not None
+
+
 async def test_resolution_targets_the_version_in_force(world: World, tap: EventTap) -> None:
     """If the issuer amended the licence for another reason meanwhile, the correction asks
     for the current version to be amended, and verifiers of both versions are told."""
@@ -147,6 +153,12 @@ async def test_resolution_targets_the_version_in_force(world: World, tap: EventT
         verified(str(interim.licence_id), "housing-fund", world.alice),
     )
     await wait_until(lambda: _count_is(runtime, 2), timeout=10, message="verifications")
+    # the amendment travels on another consumer than the verifications: wait for it too
+    await wait_until(
+        lambda: _superseded(runtime, str(world.alice_card.licence_id)),
+        timeout=10,
+        message="interim amendment applied",
+    )
     await client.post(f"/v1/disputes/{dispute_id}/accept", json={}, headers=staff)
     await client.post(f"/v1/disputes/{dispute_id}/process", json={}, headers=staff)
     await client.post(
