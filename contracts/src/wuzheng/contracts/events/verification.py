@@ -42,3 +42,8 @@ class VerificationCompleted(EventPayload):
         default=(),
         description="Every licence the request used (an evidence request may use several)",
     )
+    consent_id: str | None = Field(
+        default=None,
+        description="The consent an evidence request was answered under (a one-case consent "
+        "is used up by it)",
+    )

@@ -2,9 +2,10 @@
 
 from typing import ClassVar
 
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from wuzheng.settings import ServiceSettings, service_config
+from wuzheng.settings import PLACEHOLDER_SECRET, ServiceSettings, service_config
 
 
 class VerificationSettings(ServiceSettings):
@@ -12,3 +13,67 @@ class VerificationSettings(ServiceSettings):
     service_name: ClassVar[str] = "verification"
 
     port: int = 8103
+
+    holder_secret: SecretStr = Field(
+        SecretStr(PLACEHOLDER_SECRET),
+        description="Key of the HMAC under which holder codes are stored (access record, "
+        "holder licences, consents). Must be a real secret outside dev and test.",
+    )
+    issuance_url: str = Field(
+        "http://127.0.0.1:8102",
+        description="Base URL of the in-mesh issuance service, to refetch an issuer's JWKS "
+        "(GET /v1/issuers/{code}/jwks.json) when an answer names an unknown kid. Empty: "
+        "only the keys of certificate.issuer.served events are used.",
+    )
+    issuer_timeout: float = Field(
+        2.0, gt=0, le=60, description="Seconds to wait for one issuer answer (per attempt)"
+    )
+    issuer_retries: int = Field(
+        1, ge=0, le=5, description="Further attempts after a timeout or a transport failure"
+    )
+    retry_backoff: float = Field(0.05, ge=0, le=5, description="Seconds before a retry")
+    breaker_failures: int = Field(
+        5, ge=1, le=1000, description="Consecutive failures that open an issuer's circuit"
+    )
+    breaker_open_seconds: float = Field(
+        10.0, gt=0, le=3600, description="How long an open circuit fails fast before one trial"
+    )
+    answer_max_skew: float = Field(
+        300.0, gt=0, description="Seconds an answer's answered_at may differ from our clock"
+    )
+    jwks_refetch_interval: float = Field(
+        5.0, ge=0, description="Minimum seconds between two JWKS refetches of one issuer"
+    )
+    read_model_ttl: float = Field(
+        2.0,
+        ge=0,
+        le=300,
+        description="Seconds a replica keeps catalogue and route read-model lookups in memory "
+        "(events applied by this replica clear them at once)",
+    )
+    offline_max_status_list_age: float = Field(
+        7 * 86_400.0,
+        gt=0,
+        description="An offline check refuses a status list older than this (seconds)",
+    )
+    allow_http_routes: bool = Field(
+        False,
+        description="Accept plain http:// issuer URLs outside dev/test (never in production)",
+    )
+    timezone: str = Field(
+        "Asia/Shanghai", description="Time zone of the calendar day the statistics count by"
+    )
+    audit_batch_linger: float = Field(
+        0.0,
+        ge=0,
+        le=0.1,
+        description="Seconds the access log writer waits for more records before a commit "
+        "when only one is waiting (group commit; 0 commits at once)",
+    )
+    audit_batch_max: int = Field(
+        256, ge=1, le=10_000, description="Access records appended in one transaction at most"
+    )
+
+    @property
+    def http_routes_allowed(self) -> bool:
+        return self.allow_http_routes or self.is_dev

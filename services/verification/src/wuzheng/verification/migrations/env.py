@@ -2,6 +2,7 @@
 
 from wuzheng.db import run_alembic_env
 from wuzheng.messaging import messaging_metadata
-from wuzheng.verification.models import Base
+from wuzheng.verification.models import Base, load_all
 
+load_all()
 run_alembic_env([Base.metadata, messaging_metadata])

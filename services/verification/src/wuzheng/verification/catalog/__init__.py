@@ -1,0 +1,2 @@
+"""Local read model of the catalogue: departments, licence types, items and their materials,
+the field library."""

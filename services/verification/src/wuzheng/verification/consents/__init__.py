@@ -1,0 +1,1 @@
+"""Holders' consents (授权), from rescode's consent.* events."""

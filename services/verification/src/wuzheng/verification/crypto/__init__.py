@@ -1,0 +1,1 @@
+"""Signature checks: compact JWS with Ed25519 and SM2, QR payloads, status lists."""

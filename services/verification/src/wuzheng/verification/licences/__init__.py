@@ -1,0 +1,1 @@
+"""What the issuance service tells about licences: per holder, signed copies, status lists."""

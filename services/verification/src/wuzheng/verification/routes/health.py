@@ -1,0 +1,108 @@
+"""Route health and the circuit breaker, per issuer and per replica (kept in memory).
+
+Closed: requests go through; ``failures`` consecutive failures open the circuit. Open:
+requests fail fast (``issuer_unavailable``) for ``open_seconds``; then one trial request is let
+through (half-open): its success closes the circuit, its failure opens it again.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from wuzheng.db import utcnow
+
+
+class CircuitState(StrEnum):
+    CLOSED = "closed"
+    OPEN = "open"
+    HALF_OPEN = "half_open"
+
+
+@dataclass
+class RouteHealth:
+    issuer_code: str
+    state: CircuitState = CircuitState.CLOSED
+    consecutive_failures: int = 0
+    successes: int = 0
+    failures: int = 0
+    last_success_at: datetime | None = None
+    last_failure_at: datetime | None = None
+    last_error: str | None = None
+    opened_at: datetime | None = None
+    invalid_answers: int = 0
+    _opened_monotonic: float = 0.0
+    _trial_in_flight: bool = False
+
+    def retry_after(self, open_seconds: float) -> float:
+        """Seconds until an open circuit lets a trial through."""
+        if self.state is not CircuitState.OPEN:
+            return 0.0
+        return max(0.0, self._opened_monotonic + open_seconds - time.monotonic())
+
+
+class Breakers:
+    def __init__(self, failures: int, open_seconds: float) -> None:
+        self.failures = failures
+        self.open_seconds = open_seconds
+        self._health: dict[str, RouteHealth] = {}
+
+    def health(self, issuer_code: str) -> RouteHealth:
+        health = self._health.get(issuer_code)
+        if health is None:
+            health = self._health[issuer_code] = RouteHealth(issuer_code)
+        return health
+
+    def known(self) -> dict[str, RouteHealth]:
+        return dict(self._health)
+
+    def allow(self, issuer_code: str) -> bool:
+        """Whether a request may go to the issuer now (claims the trial when half-open)."""
+        health = self.health(issuer_code)
+        if health.state is CircuitState.CLOSED:
+            return True
+        if health.state is CircuitState.OPEN:
+            if health.retry_after(self.open_seconds) > 0:
+                return False
+            health.state = CircuitState.HALF_OPEN
+            health._trial_in_flight = False
+        if health._trial_in_flight:
+            return False
+        health._trial_in_flight = True
+        return True
+
+    def release(self, issuer_code: str) -> None:
+        """The trial ended without a verdict (cancelled): let another one through."""
+        self.health(issuer_code)._trial_in_flight = False
+
+    def success(self, issuer_code: str) -> None:
+        health = self.health(issuer_code)
+        health.successes += 1
+        health.consecutive_failures = 0
+        health.last_success_at = utcnow()
+        health.state = CircuitState.CLOSED
+        health.opened_at = None
+        health._trial_in_flight = False
+
+    def invalid_answer(self, issuer_code: str, error: str) -> None:
+        """The issuer answered, but the answer did not verify: noted, circuit unchanged (the
+        issuer is reachable; its answers are refused one by one)."""
+        health = self.health(issuer_code)
+        health.invalid_answers += 1
+        health.last_failure_at = utcnow()
+        health.last_error = f"invalid answer: {error}"[:300]
+
+    def failure(self, issuer_code: str, error: str) -> None:
+        health = self.health(issuer_code)
+        health.failures += 1
+        health.consecutive_failures += 1
+        health.last_failure_at = utcnow()
+        health.last_error = error[:300]
+        trial = health.state is CircuitState.HALF_OPEN
+        health._trial_in_flight = False
+        if trial or health.consecutive_failures >= self.failures:
+            health.state = CircuitState.OPEN
+            health.opened_at = health.last_failure_at
+            health._opened_monotonic = time.monotonic()

@@ -1,0 +1,1 @@
+"""Usage statistics over the access record."""

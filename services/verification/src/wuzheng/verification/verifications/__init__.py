@@ -1,0 +1,1 @@
+"""POST /v1/verifications: one licence checked by its issuer, online or offline."""

@@ -1,0 +1,21 @@
+"""``bench.py`` runs end to end (tiny sizes; the real figures come from ``make bench``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from wuzheng.verification.bench import run_bench
+
+
+@pytest.mark.slow
+async def test_bench_smoke(nats_url: str) -> None:
+    result = await run_bench(
+        nats_url=nats_url, duration=0.5, connections=(2,), peer=True, licences=3
+    )
+    run = result["runs"]["2"]
+    for name in ("baseline", "online", "offline"):
+        assert run[name]["requests"] > 0, name
+        assert run[name]["errors"] == 0, run[name]["statuses"]
+    assert run["online"]["ratio"] > 0
+    assert run["offline"]["ratio"] > 0
+    assert run["online"]["cpu_ms_per_request"]["verification"] > 0
