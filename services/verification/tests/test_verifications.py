@@ -74,6 +74,33 @@ async def test_online_answer_is_the_issuers_signed_answer(
     assert "370784199001011239" not in record.holder_hmac + record.holder_masked + record.detail
 
 
+def results_counted(metrics: str, issuer: str, status: str, mode: str) -> float:
+    wanted = f'issuer="{issuer}",mode="{mode}",status="{status}"'
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in metrics.splitlines()
+        if line.startswith("wuzheng_verification_results_total{") and wanted in line
+    )
+
+
+async def test_results_are_counted_for_the_dashboard(
+    verification: RunningService, mesh: Mesh, counter: dict[str, str]
+) -> None:
+    licence = mesh.peer.issue(ID_CARD, PERSON, status=LicenceStatus.SUSPENDED)
+    issuer = LicenceId(licence.licence_id).issuer_code
+    before = results_counted(
+        (await verification.client.get("/metrics")).text, issuer, "suspended", "online"
+    )
+    response = await verification.client.post(
+        "/v1/verifications", json=body(licence.licence_id), headers=counter
+    )
+    assert response.json()["outcome"] == "suspended"
+    after = results_counted(
+        (await verification.client.get("/metrics")).text, issuer, "suspended", "online"
+    )
+    assert after == before + 1
+
+
 async def test_outcomes_follow_the_issuer(
     verification: RunningService, mesh: Mesh, counter: dict[str, str]
 ) -> None:

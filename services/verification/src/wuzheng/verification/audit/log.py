@@ -30,11 +30,12 @@ import sqlalchemy as sa
 import sqlalchemy.exc
 
 from wuzheng.contracts import EventEnvelope, TraceContext, new_event_id
-from wuzheng.contracts.events.verification import VerificationCompleted
+from wuzheng.contracts.events.verification import AccessKind, VerificationCompleted
 from wuzheng.contracts.problems import ServiceUnavailable
 from wuzheng.contracts.tracing import current_or_new_trace
 from wuzheng.db import Database, utcnow
 from wuzheng.messaging import Outbox
+from wuzheng.service.metrics import VERIFICATION_RESULTS, domain_counter
 from wuzheng.verification.audit.chain import (
     AccessEntry,
     Recorded,
@@ -45,6 +46,20 @@ from wuzheng.verification.audit.models import AccessChainHead, AccessRecord, Acc
 from wuzheng.verification.holders import HolderHasher
 
 logger = logging.getLogger("wuzheng.verification.audit")
+RESULTS = domain_counter(VERIFICATION_RESULTS)
+
+
+def count_result(entry: AccessEntry) -> None:
+    """Count a recorded verification for the dashboard (evidence requests are not counted).
+
+    The status label is the outcome without its refused:/failed: prefix, so its values stay
+    few (valid, revoked, …, issuer_unavailable, forbidden …)."""
+    if entry.kind is not AccessKind.VERIFICATION:
+        return
+    status = entry.result.split(":", 1)[-1]
+    mode = entry.mode.value if entry.mode is not None else "none"
+    RESULTS.labels(issuer=entry.issuer_code or "unknown", status=status, mode=mode).inc()
+
 
 _records = cast(sa.Table, AccessRecord.__table__)
 _head = cast(sa.Table, AccessChainHead.__table__)
@@ -133,7 +148,9 @@ class AccessLog:
         pending = _Pending(entry, new_event_id(), current_or_new_trace(), future)
         self._queue.put_nowait(pending)
         # A cancelled request does not cancel the record: it is written all the same.
-        return await asyncio.shield(future)
+        recorded = await asyncio.shield(future)
+        count_result(entry)
+        return recorded
 
     async def _run(self) -> None:
         stopping = False
