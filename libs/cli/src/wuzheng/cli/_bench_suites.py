@@ -210,6 +210,58 @@ async def issuance(context: BenchContext) -> list[Figure]:
     return figures
 
 
+async def verification(context: BenchContext) -> list[Figure]:
+    bench = _module("wuzheng.verification.bench")
+    figures: list[Figure] = []
+    for kind in context.databases:
+        databases = {
+            name: await context.create_database(name, kind) for name in ("verification", "issuance")
+        }
+        result = await bench.run_bench(
+            nats_url=context.nats_url,
+            duration=max(2.0, 5.0 * context.scale),
+            connections=(16, 64),
+            databases=databases,
+        )
+        for connections, run in result["runs"].items():
+            baseline = run["baseline"]
+            for mode in ("online", "offline"):
+                measured = run[mode]
+                label = f"{mode} verifications, {connections} connections"
+                figures += [
+                    Figure(
+                        "verification",
+                        f"{label}, req/s (target online ≥ 0.25 on PostgreSQL)"
+                        if mode == "online"
+                        else f"{label}, req/s",
+                        measured["rps"],
+                        "/s",
+                        kind,
+                        "bare FastAPI POST /s",
+                        baseline["rps"],
+                    ),
+                    Figure(
+                        "verification",
+                        f"{label}, p50",
+                        measured["p50_ms"],
+                        "ms",
+                        kind,
+                        "bare POST p50 ms",
+                        baseline["p50_ms"],
+                    ),
+                    Figure(
+                        "verification",
+                        f"{label}, p99",
+                        measured["p99_ms"],
+                        "ms",
+                        kind,
+                        "bare POST p99 ms",
+                        baseline["p99_ms"],
+                    ),
+                ]
+    return figures
+
+
 async def rescode(context: BenchContext) -> list[Figure]:
     bench = _module("wuzheng.rescode.bench")
     figures: list[Figure] = []
@@ -265,6 +317,7 @@ SUITES: tuple[Suite, ...] = (
     Suite("messaging", messaging),
     Suite("catalog", catalog),
     Suite("issuance", issuance),
+    Suite("verification", verification),
     Suite("rescode", rescode),
     Suite("dispute", dispute),
 )
