@@ -33,6 +33,7 @@ from wuzheng.issuance.licences import service
 from wuzheng.issuance.licences.document import QR_JWS_TYPE, qr_claims
 from wuzheng.issuance.licences.models import Licence
 from wuzheng.issuance.licences.render import render_svg
+from wuzheng.issuance.licences.render_pdf import render_pdf
 from wuzheng.issuance.licences.schemas import (
     AmendRequest,
     BatchItemResult,
@@ -52,7 +53,8 @@ from wuzheng.issuance.licences.schemas import (
     StatusListRef,
 )
 from wuzheng.issuance.licences.service import Actor, Amendment
-from wuzheng.issuance.offline import encode_qr_payload, qr_png, qr_svg
+from wuzheng.issuance.licences.view import LicenceView, licence_view
+from wuzheng.issuance.offline import encode_qr_payload, qr_modules, qr_png, qr_svg
 from wuzheng.issuance.readmodel import service as readmodel
 from wuzheng.issuance.readmodel.service import Lookup
 from wuzheng.issuance.seals import sign_compact
@@ -507,6 +509,20 @@ async def qr(
     )
 
 
+async def _readable_view(
+    licence_id: str, caller: Caller, session: AsyncSession, ctx: IssuanceContext
+) -> tuple[LicenceView, str | None]:
+    """What a drawing of the licence shows (checking the caller may read it) and its QR text
+    (``None`` while pending seals)."""
+    licence = await service.get(session, licence_id)
+    check_read(licence, caller)
+    licence_type = await readmodel.licence_type(session, licence.type_code)
+    text = None
+    if licence.status != LicenceStatus.PENDING_SEALS.value:
+        text = await qr_text(session, ctx, licence)
+    return licence_view(licence.document, licence.status, licence_type), text
+
+
 @router.get(
     "/v1/licences/{licence_id}/render.svg",
     response_class=Response,
@@ -516,11 +532,24 @@ async def render(
     licence_id: LicenceIdPath, caller: CallerDep, session: SessionDep, ctx: ContextDep
 ) -> Response:
     """The licence drawn for people: name, fields, validity, seal mark and QR code."""
-    licence = await service.get(session, licence_id)
-    check_read(licence, caller)
-    licence_type = await readmodel.licence_type(session, licence.type_code)
-    code = None
-    if licence.status != LicenceStatus.PENDING_SEALS.value:
-        code = qr_svg(await qr_text(session, ctx, licence), scale=3, border=2)
-    svg = render_svg(licence.document, licence.status, licence_type, code)
-    return Response(svg, media_type="image/svg+xml")
+    view, text = await _readable_view(licence_id, caller, session, ctx)
+    code = qr_svg(text, scale=3, border=2) if text is not None else None
+    return Response(render_svg(view, code), media_type="image/svg+xml")
+
+
+@router.get(
+    "/v1/licences/{licence_id}/render.pdf",
+    response_class=Response,
+    responses={**AUTH_RESPONSES, 200: {"content": {"application/pdf": {}}}},
+)
+async def render_as_pdf(
+    licence_id: LicenceIdPath, caller: CallerDep, session: SessionDep, ctx: ContextDep
+) -> Response:
+    """The licence as a one-page A4 PDF: what ``render.svg`` shows, seal mark and QR code."""
+    view, text = await _readable_view(licence_id, caller, session, ctx)
+    pdf = render_pdf(view, qr_modules(text) if text is not None else None)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{view.licence_id}.pdf"'},
+    )

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Final
+from typing import Final
 from xml.sax.saxutils import escape, quoteattr
 
-from wuzheng.issuance.readmodel.service import LicenceTypeView
+from wuzheng.issuance.licences.view import LicenceView
 
 WIDTH: Final = 860
 ROW: Final = 30
@@ -20,15 +20,6 @@ LABEL_X: Final = 48
 VALUE_X: Final = 250
 MAX_VALUE_CHARS: Final = 26
 SEAL_RED: Final = "#c8102e"
-STATUS_NAMES: Final = {
-    "pending_seals": "待签章",
-    "valid": "有效",
-    "suspended": "暂扣",
-    "revoked": "撤销/吊销",
-    "cancelled": "注销",
-    "expired": "失效（过期）",
-    "superseded": "失效（已变更）",
-}
 
 
 def _text(x: float, y: float, text: str, size: int = 16, **attrs: str) -> str:
@@ -38,8 +29,7 @@ def _text(x: float, y: float, text: str, size: int = 16, **attrs: str) -> str:
     return f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}"{extra}>{escape(text)}</text>'
 
 
-def _shorten(value: Any) -> str:
-    text = "是" if value is True else "否" if value is False else str(value)
+def _shorten(text: str) -> str:
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
 
 
@@ -87,33 +77,19 @@ def _nested_svg(svg: str, x: float, y: float, size: float) -> str:
     )
 
 
-def render_svg(
-    document: dict[str, Any],
-    status: str,
-    licence_type: LicenceTypeView | None,
-    qr_svg: str | None,
-) -> str:
+def render_svg(view: LicenceView, qr_svg: str | None) -> str:
     """The licence as a standalone SVG document."""
-    fields: dict[str, Any] = document["fields"]
-
-    def label(key: str) -> str:
-        return licence_type.label(key) if licence_type is not None else key
-
-    order = [f.key for f in licence_type.fields] if licence_type is not None else sorted(fields)
-    shown = [key for key in order if key in fields]
-    footer = FIELD_TOP + ROW * len(shown) + 10
+    footer = FIELD_TOP + ROW * len(view.fields) + 10
     height = footer + 270
     body: list[str] = [
         f'<rect x="8" y="8" width="{WIDTH - 16}" height="{height - 16}" rx="18" '
         'fill="#fffdf6" stroke="#b08d57" stroke-width="3"/>',
-        _text(
-            WIDTH / 2, 70, document["type"]["name"], 34, text_anchor="middle", font_weight="bold"
-        ),
-        _text(WIDTH / 2, 104, f"证照编号 {document['no']}", 15, text_anchor="middle", fill="#555"),
+        _text(WIDTH / 2, 70, view.type_name, 34, text_anchor="middle", font_weight="bold"),
+        _text(WIDTH / 2, 104, f"证照编号 {view.licence_no}", 15, text_anchor="middle", fill="#555"),
         _text(
             WIDTH / 2,
             128,
-            f"电子证照标识 {document['id']}",
+            f"电子证照标识 {view.licence_id}",
             11,
             text_anchor="middle",
             fill="#777",
@@ -121,36 +97,35 @@ def render_svg(
         ),
         f'<line x1="40" y1="145" x2="{WIDTH - 40}" y2="145" stroke="#b08d57"/>',
     ]
-    for i, key in enumerate(shown):
+    for i, (label, value) in enumerate(view.fields):
         y = FIELD_TOP + 10 + ROW * i
-        body.append(_text(LABEL_X, y, label(key), 15, fill="#444"))
-        body.append(_text(VALUE_X, y, _shorten(fields[key]), 16))
-    status_name = STATUS_NAMES.get(status, status)
+        body.append(_text(LABEL_X, y, label, 15, fill="#444"))
+        body.append(_text(VALUE_X, y, _shorten(value), 16))
     body.append(
         _text(
             WIDTH - 48,
             104,
-            f"状态：{status_name}",
+            f"状态：{view.status_name}",
             15,
             text_anchor="end",
-            fill="#1a7f37" if status == "valid" else SEAL_RED,
+            fill="#1a7f37" if view.status == "valid" else SEAL_RED,
         )
     )
     body.append(f'<line x1="40" y1="{footer}" x2="{WIDTH - 40}" y2="{footer}" stroke="#b08d57"/>')
-    valid = f"有效期 {document['valid_from']} 至 {document['valid_until'] or '长期'}"
-    body.append(_text(LABEL_X, footer + 40, valid, 15, fill="#444"))
-    body.append(_text(LABEL_X, footer + 70, f"颁发日期 {document['issued_on']}", 15, fill="#444"))
+    body.append(_text(LABEL_X, footer + 40, f"有效期 {view.validity}", 15, fill="#444"))
+    body.append(_text(LABEL_X, footer + 70, f"颁发日期 {view.issued_on}", 15, fill="#444"))
+    body.append(_text(LABEL_X, footer + 100, f"持证主体 {view.holder}", 15, fill="#444"))
     qr_size = 220
     qr_x, qr_y = WIDTH - 40 - qr_size, footer + 15
     if qr_svg is not None:
         body.append(_nested_svg(qr_svg, qr_x, qr_y, qr_size))
     seal_x, seal_y = qr_x - 130, footer + 120
-    body.append(seal_mark(seal_x, seal_y, document["issuer"]["name"]))
-    body.append(_text(seal_x, footer + 225, document["issuer"]["name"], 14, text_anchor="middle"))
+    body.append(seal_mark(seal_x, seal_y, view.issuer_name))
+    body.append(_text(seal_x, footer + 225, view.issuer_name, 14, text_anchor="middle"))
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
         f'viewBox="0 0 {WIDTH} {height}" font-family="sans-serif">'
-        f"<title>{escape(document['type']['name'])} {escape(document['no'])}</title>"
+        f"<title>{escape(view.type_name)} {escape(view.licence_no)}</title>"
         + "".join(body)
         + "</svg>"
     )

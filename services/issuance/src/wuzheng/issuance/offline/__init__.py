@@ -10,6 +10,7 @@ from wuzheng.issuance.offline._qr import (
     QR_PREFIX,
     decode_qr_payload,
     encode_qr_payload,
+    qr_modules,
     qr_png,
     qr_svg,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "decode_qr_payload",
     "encode_qr_payload",
     "parse_status_list_token",
+    "qr_modules",
     "qr_png",
     "qr_svg",
     "status_list_token",

@@ -75,6 +75,12 @@ def qr_svg(text: str, *, scale: int = 4, border: int = 4) -> str:
     return buffer.getvalue().decode("utf-8")
 
 
+def qr_modules(text: str) -> list[list[bool]]:
+    """The QR code for ``text`` as rows of modules (``True`` = dark), without a quiet zone:
+    the same code :func:`qr_svg` and :func:`qr_png` draw, for drawing it by other means."""
+    return [[bool(module) for module in row] for row in _qr(text).matrix_iter(border=0)]
+
+
 def qr_png(text: str, *, scale: int = 4, border: int = 4) -> bytes:
     """A PNG image of the QR code for ``text`` (alphanumeric mode)."""
     buffer = io.BytesIO()
