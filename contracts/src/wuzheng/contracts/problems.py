@@ -7,6 +7,8 @@ on it without parsing prose.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -70,6 +72,24 @@ class InvalidInput(ProblemError):
     status = 422
     slug = "invalid-input"
     title = "Invalid input"
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One thing wrong with one input field (``body.materials.0.licence_type``)."""
+
+    field: str
+    message: str
+    type: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message, "type": self.type}
+
+
+def invalid_fields(errors: Sequence[FieldError]) -> InvalidInput:
+    """A 422 problem naming every bad field, in ``detail`` and in ``errors``."""
+    detail = "; ".join(f"{error.field}: {error.message}" for error in errors)
+    return InvalidInput(detail, errors=[error.as_dict() for error in errors])
 
 
 class Unauthenticated(ProblemError):

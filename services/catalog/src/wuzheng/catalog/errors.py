@@ -8,10 +8,8 @@ errors, so a client reads one format; state that forbids the change is 409.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-
-from wuzheng.contracts.problems import Conflict, InvalidInput, NotFound
+from wuzheng.contracts.problems import Conflict, FieldError, InvalidInput, NotFound
+from wuzheng.contracts.problems import invalid_fields as invalid
 
 __all__ = [
     "FieldError",
@@ -35,21 +33,3 @@ class IssuerCodeTaken(Conflict):
 
     slug = "issuer-code-taken"
     title = "Issuer code already in use"
-
-
-@dataclass(frozen=True)
-class FieldError:
-    """One thing wrong with one input field (``body.materials.0.licence_type``)."""
-
-    field: str
-    message: str
-    type: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"field": self.field, "message": self.message, "type": self.type}
-
-
-def invalid(errors: Sequence[FieldError]) -> InvalidInput:
-    """A 422 problem naming every bad field, in ``detail`` and in ``errors``."""
-    detail = "; ".join(f"{error.field}: {error.message}" for error in errors)
-    return InvalidInput(detail, errors=[error.as_dict() for error in errors])

@@ -9,10 +9,8 @@ errors, so clients read one format).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-
-from wuzheng.contracts.problems import Conflict, Forbidden, InvalidInput, NotFound
+from wuzheng.contracts.problems import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from wuzheng.contracts.problems import invalid_fields as invalid
 
 __all__ = [
     "DisputeAlreadyOpen",
@@ -61,19 +59,3 @@ class NotResponsible(Forbidden):
 
     slug = "not-responsible-department"
     title = "Not the responsible department"
-
-
-@dataclass(frozen=True)
-class FieldError:
-    field: str
-    message: str
-    type: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"field": self.field, "message": self.message, "type": self.type}
-
-
-def invalid(errors: Sequence[FieldError]) -> InvalidInput:
-    """A 422 problem naming every bad field, in ``detail`` and in ``errors``."""
-    detail = "; ".join(f"{error.field}: {error.message}" for error in errors)
-    return InvalidInput(detail, errors=[error.as_dict() for error in errors])

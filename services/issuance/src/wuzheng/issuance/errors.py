@@ -8,10 +8,8 @@ state.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-
-from wuzheng.contracts.problems import Conflict, Forbidden, InvalidInput, NotFound
+from wuzheng.contracts.problems import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from wuzheng.contracts.problems import invalid_fields as invalid
 
 __all__ = [
     "AlreadySealed",
@@ -28,24 +26,6 @@ __all__ = [
     "SealsIncomplete",
     "invalid",
 ]
-
-
-@dataclass(frozen=True)
-class FieldError:
-    """One thing wrong with one input field (``body.fields.gender``)."""
-
-    field: str
-    message: str
-    type: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"field": self.field, "message": self.message, "type": self.type}
-
-
-def invalid(errors: Sequence[FieldError]) -> InvalidInput:
-    """A 422 problem naming every bad field, in ``detail`` and in ``errors``."""
-    detail = "; ".join(f"{error.field}: {error.message}" for error in errors)
-    return InvalidInput(detail, errors=[error.as_dict() for error in errors])
 
 
 class IllegalTransition(Conflict):
