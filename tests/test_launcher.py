@@ -4,7 +4,6 @@ stops every process it started."""
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,27 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from wuzheng.cli._journey_mesh import free_port_block
 from wuzheng.cli._services import services_from
 
 pytestmark = pytest.mark.slow
-
-
-def free_port_block(size: int) -> int:
-    """A base port with ``size`` free consecutive ports after it."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base: int = probe.getsockname()[1]
-        if base + size >= 65535:
-            continue
-        try:
-            for port in range(base, base + size):
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return base
-    raise RuntimeError("no block of free ports")
 
 
 def pid_alive(pid: int) -> bool:
