@@ -30,7 +30,7 @@ from wuzheng.issuance.seals import (
     sign_compact,
     verify_compact,
 )
-from wuzheng.issuance.seals._b64 import b64url_decode
+from wuzheng.seals import b64url_decode
 
 ISSUER = "11370784004377538A"
 URI = "https://issuance.example/v1/issuers/11370784004377538A/status/1"

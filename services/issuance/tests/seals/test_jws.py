@@ -21,7 +21,7 @@ from wuzheng.issuance.seals import (
     sign_compact,
     verify_compact,
 )
-from wuzheng.issuance.seals._b64 import b64url_decode, b64url_encode
+from wuzheng.seals import b64url_decode, b64url_encode
 
 SUITES = list(SealSuite)
 LICENCE: dict[str, Any] = {

@@ -21,7 +21,7 @@ from wuzheng.issuance.seals import (
     derive_kek,
     generate_seal_key,
 )
-from wuzheng.issuance.seals._b64 import b64url_decode, b64url_encode
+from wuzheng.seals import b64url_decode, b64url_encode
 
 KEK = derive_kek("a settings secret for tests")
 SUITES = list(SealSuite)

@@ -64,8 +64,8 @@ from wuzheng.contracts.events.certificate import (
 from wuzheng.contracts.problems import InvalidInput
 from wuzheng.contracts.verify import ANSWER_JWS_TYPE, IssuerVerifyRequest
 from wuzheng.messaging import NatsConnection, Responder
+from wuzheng.seals import b64url_encode
 from wuzheng.service import ServiceRuntime
-from wuzheng.verification.crypto.jose import b64url_encode
 
 __all__ = [
     "IssuerPeer",

@@ -5,22 +5,22 @@ without calling the issuer: :func:`decode_qr_payload` → ``verify_compact`` →
 :meth:`StatusListToken.status_of` on the licence's ``status`` claim.
 """
 
-from wuzheng.issuance.offline._errors import QrPayloadError, StatusListError
-from wuzheng.issuance.offline._qr import (
-    QR_PREFIX,
-    decode_qr_payload,
-    encode_qr_payload,
-    qr_modules,
-    qr_png,
-    qr_svg,
-)
-from wuzheng.issuance.offline._status_list import Status, StatusList
+from wuzheng.issuance.offline._qr import qr_modules, qr_png, qr_svg
 from wuzheng.issuance.offline._status_token import (
-    STATUS_LIST_TYP,
-    StatusListToken,
     parse_status_list_token,
     status_list_token,
     status_reference,
+)
+from wuzheng.seals import (
+    QR_PREFIX,
+    STATUS_LIST_TYP,
+    QrPayloadError,
+    Status,
+    StatusList,
+    StatusListError,
+    StatusListToken,
+    decode_qr_payload,
+    encode_qr_payload,
 )
 
 __all__ = [

@@ -1,8 +1,9 @@
 """Electronic seals (电子印章): seal keys, keyrings, compact JWS and the canonical form.
 
-Pure library code — no database, no web. The issuance service stores :meth:`SealKey.encrypt`
-blobs, publishes :meth:`Keyring.jwks`, and seals licences with :func:`sign_compact` over
-:func:`canonical_json`.
+The signing half, over :mod:`wuzheng.seals` (the verifying half both services share; its
+public keys, suites and errors are re-exported here). Pure library code — no database, no
+web. The issuance service stores :meth:`SealKey.encrypt` blobs, publishes
+:meth:`Keyring.jwks`, and seals licences with :func:`sign_compact` over :func:`canonical_json`.
 """
 
 from wuzheng.issuance.seals._canonical import canonical_json
@@ -18,16 +19,22 @@ from wuzheng.issuance.seals._errors import (
     TokenExpiredError,
     UnknownKeyError,
 )
-from wuzheng.issuance.seals._jws import KeySource, VerifiedJWS, sign_compact, verify_compact
-from wuzheng.issuance.seals._keyring import Keyring
-from wuzheng.issuance.seals._keys import (
-    SealKey,
-    SealPublicKey,
-    derive_kek,
-    generate_seal_key,
+from wuzheng.issuance.seals._jws import (
+    KeySource,
+    VerifiedJWS,
+    key_lookup,
+    sign_compact,
+    verify_compact,
 )
-from wuzheng.issuance.seals._sm2 import DEFAULT_SIGNER_ID as SM2_SIGNER_ID
-from wuzheng.issuance.seals._suite import ED25519_JWS_ALG, SM2_JWS_ALG, SealSuite
+from wuzheng.issuance.seals._keyring import Keyring
+from wuzheng.issuance.seals._keys import SealKey, derive_kek, generate_seal_key
+from wuzheng.seals import (
+    ED25519_JWS_ALG,
+    SM2_JWS_ALG,
+    SM2_SIGNER_ID,
+    SealPublicKey,
+    SealSuite,
+)
 
 __all__ = [
     "ED25519_JWS_ALG",
@@ -52,6 +59,7 @@ __all__ = [
     "canonical_json",
     "derive_kek",
     "generate_seal_key",
+    "key_lookup",
     "sign_compact",
     "verify_compact",
 ]

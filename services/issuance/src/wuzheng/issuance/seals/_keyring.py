@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from wuzheng.issuance.seals._keys import SealKey, SealPublicKey, generate_seal_key
-from wuzheng.issuance.seals._suite import SealSuite
+from wuzheng.issuance.seals._keys import SealKey, generate_seal_key
+from wuzheng.seals import SealPublicKey, SealSuite
 
 
 class Keyring:

@@ -1,30 +1,27 @@
-"""Seal keys: generation, public JWKs, and encryption at rest."""
+"""Seal keys: generation, signing, and encryption at rest.
+
+The public half (:class:`SealPublicKey`: JWKs, thumbprints, verification) lives in
+:mod:`wuzheng.seals`; a :class:`SealKey` holds one beside its private key.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 import struct
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Final, NoReturn
+from typing import Final, NoReturn
 
-from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
-    Ed25519PublicKey,
-)
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from wuzheng.issuance.seals import _sm2
-from wuzheng.issuance.seals._b64 import b64url_decode, b64url_encode
 from wuzheng.issuance.seals._canonical import canonical_json
 from wuzheng.issuance.seals._errors import KeyDecryptionError, KeyFormatError
-from wuzheng.issuance.seals._suite import SealSuite
+from wuzheng.seals import SealPublicKey, SealSuite, b64url_decode, b64url_encode, jwk_thumbprint
 
 KEK_SIZE: Final = 32  # AES-256
 _NONCE_SIZE: Final = 12  # 96-bit GCM nonce, random per encryption
@@ -40,111 +37,6 @@ def derive_kek(secret: str) -> bytes:
         raise ValueError("the seal key secret is empty")
     hkdf = HKDF(algorithm=hashes.SHA256(), length=KEK_SIZE, salt=_KDF_SALT, info=_KDF_INFO)
     return hkdf.derive(secret.encode("utf-8"))
-
-
-def _jwk_thumbprint(required: Mapping[str, str]) -> str:
-    """RFC 7638 thumbprint (SHA-256) of a JWK's required members."""
-    return b64url_encode(hashlib.sha256(canonical_json(required)).digest())
-
-
-def _required_members(suite: SealSuite, public: bytes) -> dict[str, str]:
-    if suite is SealSuite.ED25519:
-        return {"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(public)}
-    return {
-        "kty": "EC",
-        "crv": "SM2",
-        "x": b64url_encode(public[:32]),
-        "y": b64url_encode(public[32:]),
-    }
-
-
-@dataclass(frozen=True, slots=True)
-class SealPublicKey:
-    """The public half of a seal key: what verifiers get, as a JWK, from the issuer's JWKS."""
-
-    kid: str
-    suite: SealSuite
-    public_bytes: bytes = field(repr=False)
-    """Ed25519: the 32-byte public key. SM2: ``x ‖ y``, 64 bytes."""
-    _ed25519: Ed25519PublicKey | None = field(default=None, init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        if not self.kid:
-            raise KeyFormatError("a seal key needs a kid")
-        if self.suite is SealSuite.ED25519:
-            if len(self.public_bytes) != _ED25519_SIZE:
-                raise KeyFormatError("an Ed25519 public key is 32 bytes")
-            key = Ed25519PublicKey.from_public_bytes(self.public_bytes)
-            object.__setattr__(self, "_ed25519", key)
-        else:
-            _sm2.check_public_key(self.public_bytes)
-
-    @property
-    def alg(self) -> str:
-        """The JOSE ``alg`` this key verifies."""
-        return self.suite.jws_alg
-
-    def thumbprint(self) -> str:
-        """The RFC 7638 SHA-256 JWK thumbprint of this key (also the kid we assign)."""
-        return _jwk_thumbprint(_required_members(self.suite, self.public_bytes))
-
-    def to_jwk(self) -> dict[str, str]:
-        """The public JWK.
-
-        Ed25519: ``{"kty": "OKP", "crv": "Ed25519", "x", "kid", "alg": "EdDSA", "use": "sig"}``
-        (RFC 8037). SM2: ``{"kty": "EC", "crv": "SM2", "x", "y", "kid", "alg": "SM2SM3",
-        "use": "sig"}`` — ``crv`` SM2 and ``alg`` SM2SM3 are private-use names, not IANA-registered;
-        standard JOSE libraries skip such keys in a JWKS.
-        """
-        jwk = _required_members(self.suite, self.public_bytes)
-        jwk.update(kid=self.kid, alg=self.alg, use="sig")
-        return jwk
-
-    @classmethod
-    def from_jwk(cls, jwk: Mapping[str, Any]) -> SealPublicKey:
-        """Read a public JWK as published by :meth:`to_jwk`; :class:`KeyFormatError` if unusable."""
-        kty, crv, kid = jwk.get("kty"), jwk.get("crv"), jwk.get("kid")
-        if not isinstance(kid, str) or not kid:
-            raise KeyFormatError("the JWK has no kid")
-        if jwk.get("use", "sig") != "sig":
-            raise KeyFormatError(f"JWK {kid}: not a signature key (use={jwk.get('use')!r})")
-        if "d" in jwk:
-            raise KeyFormatError(f"JWK {kid}: holds a private key; only public keys are read")
-        names: tuple[str, ...]
-        if (kty, crv) == ("OKP", "Ed25519"):
-            suite = SealSuite.ED25519
-            names = ("x",)
-        elif (kty, crv) == ("EC", "SM2"):
-            suite = SealSuite.SM2_SM3
-            names = ("x", "y")
-        else:
-            raise KeyFormatError(f"JWK {kid}: unsupported key type {kty!r}/{crv!r}")
-        alg = jwk.get("alg", suite.jws_alg)
-        if alg != suite.jws_alg:
-            raise KeyFormatError(f"JWK {kid}: alg {alg!r} does not fit a {crv} key")
-        parts: list[bytes] = []
-        for name in names:
-            value = jwk.get(name)
-            try:
-                if not isinstance(value, str):
-                    raise ValueError
-                raw = b64url_decode(value)
-            except ValueError:
-                raise KeyFormatError(f"JWK {kid}: member {name!r} is not base64url") from None
-            if suite is SealSuite.SM2_SM3 and len(raw) != 32:
-                raise KeyFormatError(f"JWK {kid}: member {name!r} is not 32 bytes")
-            parts.append(raw)
-        return cls(kid=kid, suite=suite, public_bytes=b"".join(parts))
-
-    def verify(self, data: bytes, signature: bytes) -> bool:
-        """Whether ``signature`` is this key's signature of ``data``."""
-        if self._ed25519 is not None:
-            try:
-                self._ed25519.verify(signature, data)
-            except InvalidSignature:
-                return False
-            return True
-        return _sm2.verify(self.public_bytes, data, signature)
 
 
 class SealKey:
@@ -183,7 +75,7 @@ class SealKey:
         else:
             _sm2.check_private_key(private_bytes)
             self._ed25519 = None
-        kid = kid or _jwk_thumbprint(_required_members(suite, public_bytes))
+        kid = kid or jwk_thumbprint(suite, public_bytes)
         self._public = SealPublicKey(kid=kid, suite=suite, public_bytes=public_bytes)
         self._private = private_bytes
         self._created_at = created_at.astimezone(UTC)

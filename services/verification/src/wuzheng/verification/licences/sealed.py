@@ -22,7 +22,7 @@ from datetime import date
 from typing import Any, Final
 
 from wuzheng.contracts import HolderCode
-from wuzheng.verification.crypto.jose import UnverifiedJws
+from wuzheng.seals import UnverifiedJws
 
 QR_TYP: Final = "wuzheng-licence-qr+jwt"
 SEAL_TYP: Final = "wuzheng-licence+jwt"

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wuzheng.issuance.offline import Status, StatusList, StatusListError, _status_list
+from wuzheng.seals import Status, StatusList, StatusListError, _status_list
 
 # draft-ietf-oauth-status-list, "Status List" section: the 1-bit and 2-bit examples.
 DRAFT_1BIT = [1, 0, 0, 1, 1, 1, 0, 1, 1, 1, 0, 0, 0, 1, 0, 1]

@@ -28,8 +28,8 @@ from collections.abc import Mapping
 from enum import IntEnum
 from typing import Any, Final
 
-from wuzheng.issuance.offline._errors import StatusListError
-from wuzheng.issuance.seals._b64 import b64url_decode, b64url_encode
+from wuzheng.seals._b64 import b64url_decode, b64url_encode
+from wuzheng.seals._errors import StatusListError
 
 ALLOWED_BITS: Final = (1, 2, 4, 8)
 MAX_LIST_BYTES: Final = 16 * 1024 * 1024  # decompression cap: 64 Mi entries at 2 bits
@@ -72,7 +72,7 @@ class StatusList:
     def get(self, index: int) -> int:
         """The status at ``index``; :class:`StatusListError` outside the list."""
         if not 0 <= index < len(self):
-            raise StatusListError(f"index {index} is outside the status list (0..{len(self) - 1})")
+            raise StatusListError(f"index {index} is outside the status list (size {len(self)})")
         byte, shift = divmod(index * self._bits, 8)
         return (self._data[byte] >> shift) & ((1 << self._bits) - 1)
 
@@ -111,13 +111,13 @@ class StatusList:
         """Read a ``status_list`` object; :class:`StatusListError` if malformed."""
         bits, lst = obj.get("bits"), obj.get("lst")
         if isinstance(bits, bool) or not isinstance(bits, int) or bits not in ALLOWED_BITS:
-            raise StatusListError(f"status_list.bits must be one of {ALLOWED_BITS}")
+            raise StatusListError("status_list.bits must be 1, 2, 4 or 8")
         if not isinstance(lst, str):
             raise StatusListError("status_list.lst must be a string")
         try:
             compressed = b64url_decode(lst)
-        except ValueError:
-            raise StatusListError("status_list.lst is not base64url") from None
+        except ValueError as exc:  # "not unpadded base64url" or "non-canonical base64url"
+            raise StatusListError(str(exc)) from None
         return cls.from_bytes(_inflate(compressed), bits)
 
     def __eq__(self, other: object) -> bool:
@@ -135,10 +135,12 @@ def _inflate(data: bytes) -> bytes:
     inflater = zlib.decompressobj()
     try:
         raw = inflater.decompress(data, MAX_LIST_BYTES)
-    except zlib.error as exc:
-        raise StatusListError(f"status_list.lst is not zlib data: {exc}") from None
+    except zlib.error:
+        raise StatusListError("status_list.lst is not zlib data") from None
     if inflater.unconsumed_tail:
-        raise StatusListError(f"status list larger than {MAX_LIST_BYTES} bytes")
+        raise StatusListError(
+            f"status_list.lst exceeds {MAX_LIST_BYTES} bytes (a status list larger than the limit)"
+        )
     if not inflater.eof or inflater.unused_data:
         raise StatusListError("status_list.lst is truncated or has trailing data")
     return raw

@@ -1,4 +1,4 @@
-"""Signature suites an issuer's seal can use."""
+"""Signature suites a seal can use, and their JOSE ``alg`` names."""
 
 from __future__ import annotations
 

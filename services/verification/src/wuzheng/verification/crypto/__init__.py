@@ -1,1 +1,0 @@
-"""Signature checks: compact JWS with Ed25519 and SM2, QR payloads, status lists."""
