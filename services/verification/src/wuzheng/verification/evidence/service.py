@@ -10,7 +10,10 @@ department_check   it needs the holder's consent, about an organisation it does 
 e_licence          with consent covering the type: the holder's licence of that type (from
                    the ``certificate.licence.*`` read model) verified online with its issuer,
                    with the fields the form needs → ``licence``; none, or not valid, or the
-                   issuer unreachable → ``submit`` (with the reason). Without consent:
+                   issuer unreachable → ``submit`` (with the reason). With ``allow_offline``
+                   an unreachable issuer's licence is checked offline (a sealed copy kept
+                   here, the issuer's status list) → ``licence`` in mode ``offline``; when
+                   that is impossible too, ``submit`` with both reasons. Without consent:
                    ``consent_required``
 paper              ``submit``
 =================  =========================================================================
@@ -26,6 +29,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from wuzheng.auth import Caller, InsufficientScope
 from wuzheng.contracts import VerificationMode, VerificationOutcome
@@ -56,7 +60,8 @@ from wuzheng.verification.evidence.schemas import (
 )
 from wuzheng.verification.licences import repository as licences
 from wuzheng.verification.licences.models import HolderLicence
-from wuzheng.verification.verifications.checks import ask_issuer
+from wuzheng.verification.routes.views import RouteView
+from wuzheng.verification.verifications.checks import ask_issuer, check_offline
 
 SCOPE = "evidence:request"
 _PREFERRED = ("valid", "suspended", "expired", "pending_seals", "revoked", "cancelled")
@@ -138,20 +143,19 @@ class EvidenceService:
             if nothing
             else ("submit_required" if to_submit else "consent_required")
         )
-        attempt.detail["materials"] = [
-            {
-                "position": m.position,
-                "status": m.status,
-                **({"reason": m.reason} if m.reason else {}),
-                **({"licence_id": m.licence.licence_id} if m.licence else {}),
-            }
-            for m in materials
-        ]
+        attempt.detail["materials"] = [_recorded(m) for m in materials]
+        offline = [m.position for m in materials if m.licence and m.licence.offline]
+        if offline:
+            attempt.detail["offline_materials"] = offline
         recorded = await core.access_log.append(
             attempt.entry(
                 result,
                 "answered",
-                mode=VerificationMode.ONLINE if usages else None,
+                # offline when any licence was checked offline: not every answer is the
+                # issuer's own (the detail says which materials)
+                mode=VerificationMode.OFFLINE
+                if offline
+                else (VerificationMode.ONLINE if usages else None),
                 usages=usages,
             )
         )
@@ -291,20 +295,22 @@ class EvidenceService:
                 operator_id=attempt.operator_id,
                 fields=fields,
             )
-        except IssuerUnavailable:
+        except IssuerUnavailable as unavailable:
             evidence.reason = "issuer_unavailable"
-            return evidence, None
+            evidence.detail = unavailable.detail
+            if not body.allow_offline:
+                return evidence, None
+            return await self._offline(chosen, route, body, evidence, mapping, unavailable)
         except (IssuerAnswerInvalid, IssuerRefused) as exc:
             evidence.reason = exc.slug
             return evidence, None
         answer = answered.answer
         usage = Usage(chosen.licence_id, chosen.type_code, chosen.issuer_code)
-        licence_type = await core.catalog.licence_type(chosen.type_code)
         evidence.licence = LicenceEvidence(
             licence_id=chosen.licence_id,
             issuer_code=chosen.issuer_code,
             type_code=chosen.type_code,
-            type_name=licence_type.name if licence_type else None,
+            type_name=await self._type_name(chosen.type_code),
             outcome=answer.outcome,
             mode=VerificationMode.ONLINE,
             fields={
@@ -316,8 +322,75 @@ class EvidenceService:
             kid=answered.kid,
             signed_answer=answered.token,
         )
-        if answer.outcome is VerificationOutcome.VALID:
-            evidence.status = "licence"
-        else:
-            evidence.reason = answer.outcome.value
+        _settle(evidence, answer.outcome)
         return evidence, usage
+
+    async def _type_name(self, type_code: str) -> str | None:
+        licence_type = await self.core.catalog.licence_type(type_code)
+        return licence_type.name if licence_type else None
+
+    async def _offline(
+        self,
+        chosen: HolderLicence,
+        route: RouteView,
+        body: EvidenceIn,
+        evidence: MaterialEvidence,
+        mapping: dict[str, str | None],
+        unavailable: IssuerUnavailable,
+    ) -> tuple[MaterialEvidence, Usage | None]:
+        """The issuer cannot be reached and the caller allows an offline check: the kept
+        sealed copy against the issuer's cached keys and latest status list. When that is
+        impossible too the material stays ``submit``, its detail giving both reasons."""
+        reason = unavailable.detail or "issuer unavailable"
+        try:
+            checked = await check_offline(
+                self.core,
+                route,
+                licence_id=chosen.licence_id,
+                holder=body.holder,
+                sealed=None,
+                reason=reason,
+            )
+        except IssuerUnavailable as impossible:
+            evidence.detail = impossible.detail
+            return evidence, None
+        evidence.reason = evidence.detail = None
+        evidence.licence = LicenceEvidence(
+            licence_id=chosen.licence_id,
+            issuer_code=chosen.issuer_code,
+            type_code=chosen.type_code,
+            type_name=await self._type_name(chosen.type_code),
+            outcome=checked.outcome,
+            mode=VerificationMode.OFFLINE,
+            unmapped_fields=sorted(form for form, source in mapping.items() if source is None),
+            kid=checked.kid,
+            offline=checked.check(reason),
+        )
+        _settle(evidence, checked.outcome)
+        return evidence, Usage(chosen.licence_id, chosen.type_code, chosen.issuer_code)
+
+
+def _settle(evidence: MaterialEvidence, outcome: VerificationOutcome) -> None:
+    """A valid licence satisfies the material; any other outcome is why it must be submitted."""
+    if outcome is VerificationOutcome.VALID:
+        evidence.status = "licence"
+    else:
+        evidence.reason = outcome.value
+
+
+def _recorded(material: MaterialEvidence) -> dict[str, Any]:
+    """What the access record keeps of one material (no field values, no signed answers)."""
+    entry: dict[str, Any] = {"position": material.position, "status": material.status}
+    if material.reason:
+        entry["reason"] = material.reason
+    licence = material.licence
+    if licence is not None:
+        entry["licence_id"] = licence.licence_id
+        entry["mode"] = licence.mode.value
+        if licence.offline is not None:
+            entry["offline_reason"] = licence.offline.reason[:300]
+            entry["status_list_issued_at"] = licence.offline.status_list_issued_at.isoformat()
+            entry["status_list_age_seconds"] = licence.offline.status_list_age_seconds
+    elif material.detail:
+        entry["detail"] = material.detail[:300]
+    return entry

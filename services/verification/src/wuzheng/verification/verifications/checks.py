@@ -14,26 +14,24 @@ from pydantic import ValidationError
 
 from wuzheng.contracts import HolderCode, VerificationOutcome
 from wuzheng.contracts.verify import ANSWER_JWS_TYPE, IssuerAnswer, IssuerVerifyRequest
-from wuzheng.verification.core import Core
-from wuzheng.verification.crypto.jose import (
-    JoseError,
+from wuzheng.seals import (
     JwkSet,
-    MalformedJws,
-    UnverifiedJws,
-    read_unverified,
-    verify_compact,
-)
-from wuzheng.verification.crypto.offline import (
-    ListStatus,
+    MalformedTokenError,
+    SealError,
+    Status,
     StatusListError,
     StatusListToken,
-    read_status_list_token,
+    UnverifiedJws,
+    verify_compact,
 )
+from wuzheng.verification.core import Core
 from wuzheng.verification.errors import IssuerAnswerInvalid, IssuerUnavailable, UnknownIssuer
 from wuzheng.verification.licences import repository as licences
 from wuzheng.verification.licences.models import HolderLicence
 from wuzheng.verification.licences.sealed import LICENCE_TYPS, LicenceClaims, SealedLicenceError
 from wuzheng.verification.routes.views import RouteView
+from wuzheng.verification.seals import read_status_list_token, read_unverified
+from wuzheng.verification.verifications.schemas import OfflineCheck
 
 __all__ = [
     "Answered",
@@ -66,6 +64,21 @@ class OfflineAnswer:
     list_status: Literal["valid", "invalid", "suspended", "superseded"]
     status_list: StatusListToken
     claims: LicenceClaims
+    status_list_age_seconds: float  # as judged against the age limit, so reported the same
+
+    def check(self, reason: str) -> OfflineCheck:
+        """How this answer was reached, as the response shows it."""
+        claims = self.claims
+        return OfflineCheck(
+            reason=reason,
+            signed_licence=self.source,
+            kid=self.kid,
+            list_status=self.list_status,
+            status_list_issued_at=self.status_list.issued_at,
+            status_list_age_seconds=self.status_list_age_seconds,
+            valid_from=claims.valid_from.isoformat() if claims.valid_from else None,
+            valid_until=claims.valid_until.isoformat() if claims.valid_until else None,
+        )
 
 
 async def _keys_with(core: Core, route: RouteView, kid: str, *, refetch: bool) -> JwkSet | None:
@@ -127,14 +140,14 @@ async def _check_answer(core: Core, route: RouteView, token: str, nonce: str) ->
 
     try:
         parsed = read_unverified(token)
-    except MalformedJws as exc:
+    except MalformedTokenError as exc:
         raise invalid(str(exc)) from None
     keys = await _keys_with(core, route, parsed.kid, refetch=True)
     if keys is None:
         raise invalid(f"signed with key {parsed.kid!r}, which the issuer does not publish")
     try:
         verified = verify_compact(parsed, keys, typ=ANSWER_JWS_TYPE)
-    except JoseError as exc:
+    except SealError as exc:
         raise invalid(str(exc)) from None
     try:
         answer = IssuerAnswer.model_validate(verified.claims)
@@ -170,7 +183,7 @@ async def verify_sealed(core: Core, token: UnverifiedJws, *, refetch: bool = Tru
         )
     try:
         verified = verify_compact(token, keys)
-    except JoseError as exc:
+    except SealError as exc:
         raise SealedLicenceError(f"the seal does not verify: {exc}") from None
     typ = str(verified.header.get("typ", "")).lower().removeprefix("application/")
     if typ not in LICENCE_TYPS:
@@ -179,10 +192,10 @@ async def verify_sealed(core: Core, token: UnverifiedJws, *, refetch: bool = Tru
 
 
 _LIST_STATUS: dict[int, Literal["valid", "invalid", "suspended", "superseded"]] = {
-    ListStatus.VALID: "valid",
-    ListStatus.INVALID: "invalid",
-    ListStatus.SUSPENDED: "suspended",
-    ListStatus.SUPERSEDED: "superseded",
+    Status.VALID: "valid",
+    Status.INVALID: "invalid",
+    Status.SUSPENDED: "suspended",
+    Status.SUPERSEDED: "superseded",
 }
 _INVALID_OUTCOMES = {
     "revoked": VerificationOutcome.REVOKED,
@@ -218,7 +231,7 @@ async def _kept_copy(core: Core, licence_id: str) -> UnverifiedJws | None:
         return None
     try:
         return read_unverified(kept.token)
-    except MalformedJws:
+    except MalformedTokenError:
         return None
 
 
@@ -286,7 +299,9 @@ async def check_offline(
     if list_status == "invalid" and known is None:
         known = await _known_licence(core, licence_id)  # which kind of invalid
     outcome = _offline_outcome(list_status, claims, holder, known.status if known else None, core)
-    return OfflineAnswer(outcome, sealed.kid, source, list_status, status_list, claims)
+    return OfflineAnswer(
+        outcome, sealed.kid, source, list_status, status_list, claims, round(age, 3)
+    )
 
 
 def _today(core: Core) -> date:

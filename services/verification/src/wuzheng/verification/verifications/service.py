@@ -11,12 +11,11 @@ from wuzheng.auth import Caller, InsufficientScope
 from wuzheng.contracts import LicenceId, LicenceIdError, VerificationMode
 from wuzheng.contracts.events.verification import AccessKind
 from wuzheng.contracts.problems import ProblemError
+from wuzheng.seals import MalformedTokenError, QrPayloadError, UnverifiedJws, decode_qr_payload
 from wuzheng.verification.audit.attempt import Attempt, record_crash, record_problem
 from wuzheng.verification.audit.chain import Usage
 from wuzheng.verification.catalog.views import ItemView
 from wuzheng.verification.core import Core
-from wuzheng.verification.crypto.jose import MalformedJws, UnverifiedJws, read_unverified
-from wuzheng.verification.crypto.offline import QrError, decode_qr
 from wuzheng.verification.errors import (
     InvalidIdentifier,
     IssuerUnavailable,
@@ -27,6 +26,7 @@ from wuzheng.verification.errors import (
 from wuzheng.verification.licences import repository as licences
 from wuzheng.verification.licences.sealed import SealedLicenceError
 from wuzheng.verification.routes.views import RouteView
+from wuzheng.verification.seals import read_unverified
 from wuzheng.verification.verifications.checks import (
     SealedLicence,
     ask_issuer,
@@ -36,7 +36,6 @@ from wuzheng.verification.verifications.checks import (
 from wuzheng.verification.verifications.schemas import (
     BatchOut,
     BatchResult,
-    OfflineCheck,
     Verification,
     VerifyBatchIn,
     VerifyIn,
@@ -75,12 +74,12 @@ def identify(body: VerifyIn) -> Identified:
         )
     assert body.qr is not None
     try:
-        token = decode_qr(body.qr)
-    except QrError as exc:
-        raise InvalidIdentifier(f"QR code: {exc}", segment=f"qr.{exc.layer}") from None
+        token = decode_qr_payload(body.qr)
+    except QrPayloadError as exc:
+        raise InvalidIdentifier(f"QR code: {exc}", segment=f"qr.{exc.reason}") from None
     try:
         unverified = read_unverified(token)
-    except MalformedJws as exc:
+    except MalformedTokenError as exc:
         raise InvalidIdentifier(f"QR code: {exc}", segment="qr.content") from None
     subject = unverified.claims.get("sub")
     if not isinstance(subject, str):
@@ -266,7 +265,7 @@ class Verifier:
             sealed=sealed,
             reason=reason,
         )
-        age = round(checked.status_list.age().total_seconds(), 3)
+        age = checked.status_list_age_seconds
         attempt.detail.update(
             kid=checked.kid,
             offline_reason=reason[:300],
@@ -282,7 +281,6 @@ class Verifier:
                 usages=(Usage(ident.licence_id, ident.type_code, ident.issuer_code),),
             )
         )
-        claims = checked.claims
         return Verification(
             record_id=recorded.record_id,
             mode=VerificationMode.OFFLINE,
@@ -295,15 +293,6 @@ class Verifier:
             item_seq_no=body.item_seq_no,
             warnings=ident.warnings,
             kid=checked.kid,
-            offline=OfflineCheck(
-                reason=reason,
-                signed_licence=checked.source,
-                kid=checked.kid,
-                list_status=checked.list_status,
-                status_list_issued_at=checked.status_list.issued_at,
-                status_list_age_seconds=age,
-                valid_from=claims.valid_from.isoformat() if claims.valid_from else None,
-                valid_until=claims.valid_until.isoformat() if claims.valid_until else None,
-            ),
+            offline=checked.check(reason),
             checked_at=recorded.recorded_at,
         )
