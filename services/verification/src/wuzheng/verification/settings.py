@@ -1,8 +1,10 @@
 """Settings of the verification service (environment variables prefixed ``VERIFICATION_``)."""
 
+import ssl
+from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from wuzheng.settings import PLACEHOLDER_SECRET, ServiceSettings, service_config
@@ -60,6 +62,19 @@ class VerificationSettings(ServiceSettings):
         False,
         description="Accept plain http:// issuer URLs outside dev/test (never in production)",
     )
+    route_secrets_dir: str = Field(
+        "",
+        description="Directory of the secrets registered HTTPS routes name by file name "
+        "(bearer token files, client certificates and keys), e.g. a mounted Kubernetes "
+        "Secret; a changed file is read again without a restart. Empty: "
+        "WUZHENG_VAR_DIR/secrets/verification",
+    )
+    issuer_ca_bundle: str = Field(
+        "",
+        description="PEM file of certificate authorities trusted for registered HTTPS routes "
+        "in addition to the system's (a government CA, say); read at start. Empty: the "
+        "system's CAs only (or SSL_CERT_FILE's)",
+    )
     timezone: str = Field(
         "Asia/Shanghai", description="Time zone of the calendar day the statistics count by"
     )
@@ -73,6 +88,29 @@ class VerificationSettings(ServiceSettings):
     audit_batch_max: int = Field(
         256, ge=1, le=10_000, description="Access records appended in one transaction at most"
     )
+
+    @field_validator("issuer_ca_bundle")
+    @classmethod
+    def _usable_ca_bundle(cls, value: str) -> str:
+        # Checked at start: a bad bundle would otherwise surface as every HTTPS route failing.
+        if value:
+            try:
+                ssl.create_default_context(cafile=value)
+            except FileNotFoundError:
+                raise ValueError(f"{value}: no such file") from None
+            except (OSError, ssl.SSLError):
+                raise ValueError(f"{value}: not a readable PEM file of CA certificates") from None
+        return value
+
+    @property
+    def resolved_issuer_ca_bundle(self) -> Path | None:
+        return Path(self.issuer_ca_bundle) if self.issuer_ca_bundle else None
+
+    @property
+    def resolved_route_secrets_dir(self) -> Path:
+        if self.route_secrets_dir:
+            return Path(self.route_secrets_dir)
+        return self.var_dir / "secrets" / "verification"
 
     @property
     def http_routes_allowed(self) -> bool:

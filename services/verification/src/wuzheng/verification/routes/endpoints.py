@@ -17,7 +17,15 @@ from wuzheng.verification.catalog import repository as catalog
 from wuzheng.verification.core import Core, CoreDep
 from wuzheng.verification.routes import repository
 from wuzheng.verification.routes.models import IssuerRoute
-from wuzheng.verification.routes.schemas import Health, RouteIn, RouteOut, RoutePatch, RoutesOut
+from wuzheng.verification.routes.schemas import (
+    CredentialOut,
+    Health,
+    RouteIn,
+    RouteOut,
+    RoutePatch,
+    RoutesOut,
+)
+from wuzheng.verification.routes.service import credential_of
 
 logger = logging.getLogger("wuzheng.verification.routes")
 
@@ -34,6 +42,7 @@ def _out(core: Core, row: IssuerRoute, names: dict[str, str]) -> RouteOut:
     view = core.routes.view(row)
     health = core.breakers.health(row.issuer_code)
     timeout = view.timeout_ms if view and view.timeout_ms else None
+    credential = credential_of(row) if row.url else None
     return RouteOut(
         issuer_code=row.issuer_code,
         department=row.department,
@@ -46,6 +55,14 @@ def _out(core: Core, row: IssuerRoute, names: dict[str, str]) -> RouteOut:
         mesh_served=row.mesh_subject is not None,
         timeout_ms=row.timeout_ms,
         effective_timeout_ms=timeout or int(core.settings.issuer_timeout * 1000),
+        credential=CredentialOut(
+            kind=credential.kind,
+            ref=credential.ref,
+            key_ref=credential.key_ref,
+            problem=core.client.secrets.problem(credential),
+        )
+        if credential
+        else None,
         registered_by=row.registered_by,
         registered_at=row.registered_at,
         health=Health(
@@ -88,13 +105,19 @@ async def get_route(
     return _out(core, await _existing(session, str(issuer_code)), await _names(session))
 
 
-@router.put("/{issuer_code}", responses={**AUTH_RESPONSES, 422: {"description": "Bad URL"}})
+@router.put(
+    "/{issuer_code}",
+    responses={**AUTH_RESPONSES, 422: {"description": "Bad URL or credential reference"}},
+)
 async def register_route(
     issuer_code: IssuerCode, body: RouteIn, caller: Operator, session: SessionDep, core: CoreDep
 ) -> RouteOut:
     """Register (or replace) the HTTPS endpoint of a department running its own verification
     service; it takes precedence over the in-mesh route. Its keys are fetched at once when
-    reachable (else on the first answer)."""
+    reachable (else on the first answer). When the endpoint requires authentication,
+    ``credential`` names the secret to present — a bearer token file or a client certificate
+    and key — by file name under ``VERIFICATION_ROUTE_SECRETS_DIR``; the secret itself is never
+    sent here, stored or shown, and is read again whenever its file changes."""
     code = str(issuer_code)
     for name, url in (("url", body.url), ("jwks_url", body.jwks_url)):
         if url is not None and url.startswith("http://") and not core.settings.http_routes_allowed:
@@ -114,14 +137,21 @@ async def register_route(
         department=body.department,
         timeout_ms=body.timeout_ms,
         registered_by=operator[:200],
+        credential=body.credential.credential() if body.credential else None,
     )
     try:
-        row.url_jwks = await core.client.fetch_jwks(jwks_url)
+        row.url_jwks = await core.client.fetch_jwks(jwks_url, core.routes.view(row))
         row.jwks_fetched_at = row.registered_at
     except ValueError as exc:
         logger.warning("keys of %s not fetched at registration: %s", code, exc)
     await session.flush()
-    logger.info("route of %s registered at %s by %s", code, body.url, operator)
+    logger.info(
+        "route of %s registered at %s (credential: %s) by %s",
+        code,
+        body.url,
+        body.credential.credential().describe() if body.credential else "none",
+        operator,
+    )
     after_commit(session, lambda: core.routes.invalidate(code))
     return _out(core, row, await _names(session))
 

@@ -3,7 +3,9 @@
 An issuer is reached in the mesh (``mesh_subject``, from ``certificate.issuer.served``, keys
 ``mesh_jwks``) or at an HTTPS URL an operator registered for a department that runs its own
 verification service (``url``, keys ``url_jwks`` fetched from ``jwks_url``). A registered URL
-takes precedence: the operator said so explicitly.
+takes precedence: the operator said so explicitly. A registered URL may name the credential
+presented to it (``credential_kind`` bearer or mtls, and the file names of its secret under
+the route secrets directory): never the secret itself.
 """
 
 from __future__ import annotations
@@ -31,5 +33,8 @@ class IssuerRoute(Base):
     registered_by: Mapped[str | None] = mapped_column(sa.String(200))
     registered_at: Mapped[dt.datetime | None]
     timeout_ms: Mapped[int | None] = mapped_column(sa.Integer())
+    credential_kind: Mapped[str | None] = mapped_column(sa.String(16))
+    credential_ref: Mapped[str | None] = mapped_column(sa.String(128))
+    credential_key_ref: Mapped[str | None] = mapped_column(sa.String(128))
     jwks_fetched_at: Mapped[dt.datetime | None]
     updated_at: Mapped[dt.datetime]

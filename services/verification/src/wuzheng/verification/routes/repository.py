@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from wuzheng.contracts.events.certificate import IssuerServed
 from wuzheng.db import utcnow
+from wuzheng.verification.routes.credentials import RouteCredential
 from wuzheng.verification.routes.models import IssuerRoute
 
 
@@ -50,6 +51,7 @@ async def register_url(
     department: str | None,
     timeout_ms: int | None,
     registered_by: str,
+    credential: RouteCredential | None = None,
 ) -> IssuerRoute:
     row = await _row(session, issuer_code)
     if row.url != url or row.jwks_url != jwks_url:
@@ -60,6 +62,9 @@ async def register_url(
     if department is not None:
         row.department = department
     row.timeout_ms = timeout_ms
+    row.credential_kind = credential.kind if credential else None
+    row.credential_ref = credential.ref if credential else None
+    row.credential_key_ref = credential.key_ref if credential else None
     row.registered_by = registered_by
     row.registered_at = utcnow()
     row.updated_at = row.registered_at
@@ -69,6 +74,7 @@ async def register_url(
 async def drop_url(session: AsyncSession, row: IssuerRoute) -> None:
     row.url = row.jwks_url = None
     row.url_jwks = None
+    row.credential_kind = row.credential_ref = row.credential_key_ref = None
     row.registered_by = None
     row.registered_at = None
     row.updated_at = utcnow()

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Self
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
+from wuzheng.verification.routes.credentials import (
+    MAX_REF_LENGTH,
+    CredentialKind,
+    RouteCredential,
+    check_ref,
+)
 from wuzheng.verification.routes.health import CircuitState
 from wuzheng.verification.routes.views import Transport
 from wuzheng.web import RequestModel
@@ -21,6 +28,61 @@ def _check_url(value: str) -> str:
     if parts.query or parts.fragment:
         raise ValueError("must not have a query or fragment")
     return value.rstrip("/")
+
+
+class CredentialIn(RequestModel):
+    """The secret presented to the department's endpoint, named by reference: file names in
+    the route secrets directory (``VERIFICATION_ROUTE_SECRETS_DIR``), never the secret."""
+
+    kind: CredentialKind = Field(
+        description="bearer: the file holds one token, sent as Authorization: Bearer; "
+        "mtls: a PEM client certificate (chain) presented in the TLS handshake"
+    )
+    ref: str = Field(
+        min_length=1,
+        max_length=MAX_REF_LENGTH,
+        description="File name of the token (bearer) or the client certificate (mtls): a plain "
+        "name, no path separators, no '..'",
+        examples=["civil-affairs.token"],
+    )
+    key_ref: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_REF_LENGTH,
+        description="mtls only: file name of the client certificate's private key (PEM, not "
+        "encrypted); absent when the certificate file holds the key too",
+        examples=["civil-affairs.key"],
+    )
+
+    _ref = field_validator("ref")(check_ref)
+
+    @field_validator("key_ref")
+    @classmethod
+    def _key_ref(cls, value: str | None) -> str | None:
+        return check_ref(value) if value is not None else None
+
+    @model_validator(mode="after")
+    def _key_for_mtls_only(self) -> Self:
+        if self.kind == "bearer" and self.key_ref is not None:
+            raise ValueError("key_ref is for kind mtls only")
+        return self
+
+    def credential(self) -> RouteCredential:
+        return RouteCredential(self.kind, self.ref, self.key_ref)
+
+
+class CredentialOut(BaseModel):
+    """The route's credential as registered: its kind and file names, never the secret."""
+
+    kind: CredentialKind
+    ref: str
+    key_ref: str | None = None
+    problem: str | None = Field(
+        default=None,
+        description="Why the secret cannot be used now (a file missing, unreadable or not "
+        "loadable); null when it can. A route may be registered before its secret is "
+        "mounted: calls fail with issuer_unavailable until this is null.",
+    )
 
 
 class RouteIn(RequestModel):
@@ -38,6 +100,11 @@ class RouteIn(RequestModel):
     )
     department: str | None = Field(default=None, min_length=1, max_length=64)
     timeout_ms: int | None = Field(default=None, ge=50, le=60_000)
+    credential: CredentialIn | None = Field(
+        default=None,
+        description="What to present to the endpoint when it requires authentication: a "
+        "secret named by reference (kind bearer or mtls, file names); none by default",
+    )
 
     _url = field_validator("url")(_check_url)
 
@@ -77,6 +144,9 @@ class RouteOut(BaseModel):
     mesh_served: bool = Field(description="The issuance service answers for it in the mesh")
     timeout_ms: int | None
     effective_timeout_ms: int
+    credential: CredentialOut | None = Field(
+        default=None, description="The registered URL's credential: kind and file names only"
+    )
     registered_by: str | None = None
     registered_at: datetime | None = None
     health: Health = Field(description="This replica's view: circuit and last results")

@@ -7,17 +7,27 @@ import time
 from typing import Any
 
 from wuzheng.db import Database
+from wuzheng.seals import JwkSet, SealError
 from wuzheng.verification.cache import TtlCache
-from wuzheng.verification.crypto.jose import JoseError, JwkSet, jwks_digest
 from wuzheng.verification.routes import repository
 from wuzheng.verification.routes.client import IssuerClient
+from wuzheng.verification.routes.credentials import CredentialKind, RouteCredential
 from wuzheng.verification.routes.models import IssuerRoute
 from wuzheng.verification.routes.views import RouteView
+from wuzheng.verification.seals import jwks_digest
 from wuzheng.verification.settings import VerificationSettings
 
 logger = logging.getLogger("wuzheng.verification.routes")
 
 _EMPTY = JwkSet({})
+
+
+def credential_of(row: IssuerRoute) -> RouteCredential | None:
+    """The credential a registered route names (kind and file names), if any."""
+    if row.credential_kind not in ("bearer", "mtls") or not row.credential_ref:
+        return None
+    kind: CredentialKind = "bearer" if row.credential_kind == "bearer" else "mtls"
+    return RouteCredential(kind, row.credential_ref, row.credential_key_ref)
 
 
 class RouteRegistry:
@@ -40,7 +50,7 @@ class RouteRegistry:
         if keys is None:
             try:
                 keys = JwkSet.parse(jwks)
-            except JoseError as exc:
+            except SealError as exc:
                 logger.warning("unusable JWKS: %s", exc)
                 keys = _EMPTY
             if len(self._keys) > 10_000:
@@ -60,6 +70,7 @@ class RouteRegistry:
                 jwks=row.url_jwks,
                 keys=self.keys_of(row.url_jwks),
                 timeout_ms=row.timeout_ms,
+                credential=credential_of(row),
             )
         if row.mesh_subject:
             jwks_url = (
@@ -81,7 +92,7 @@ class RouteRegistry:
         return None
 
     async def _load(self, issuer_code: str) -> RouteView | None:
-        async with self.database.sessionmaker() as session:
+        async with self.database.reader() as session:
             row = await repository.get(session, issuer_code)
             return self.view(row) if row is not None else None
 
@@ -105,7 +116,7 @@ class RouteRegistry:
             return None
         self._last_refetch[route.issuer_code] = now
         try:
-            jwks = await self.client.fetch_jwks(route.jwks_url)
+            jwks = await self.client.fetch_jwks(route.jwks_url, route)
         except ValueError as exc:
             logger.warning("JWKS refetch for %s failed: %s", route.issuer_code, exc)
             return None

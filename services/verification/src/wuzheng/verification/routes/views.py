@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from wuzheng.verification.crypto.jose import JwkSet
+from wuzheng.seals import JwkSet
+from wuzheng.verification.routes.credentials import RouteCredential
 
 Transport = Literal["nats", "https"]
 
@@ -21,6 +22,7 @@ class RouteView:
     jwks: dict[str, Any] | None
     keys: JwkSet
     timeout_ms: int | None
+    credential: RouteCredential | None = None  # https routes: the secret presented, by name
 
     @property
     def verify_url(self) -> str:
