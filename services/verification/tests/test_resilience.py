@@ -21,6 +21,15 @@ async def route_health(service: RunningService) -> dict[str, object]:
     return health
 
 
+async def circuit_gauge(service: RunningService) -> float | None:
+    """This replica's ``wuzheng_verification_circuit_open`` for the issuer (None: never set)."""
+    wanted = f'wuzheng_verification_circuit_open{{issuer="{PUBLIC_SECURITY}"}} '
+    for line in (await service.client.get("/metrics")).text.splitlines():
+        if line.startswith(wanted):
+            return float(line.rsplit(" ", 1)[1])
+    return None
+
+
 async def test_unreachable_issuer_is_503_then_the_circuit_opens_and_recovers(
     verification: RunningService, mesh: Mesh, counter: dict[str, str]
 ) -> None:
@@ -43,6 +52,7 @@ async def test_unreachable_issuer_is_503_then_the_circuit_opens_and_recovers(
     assert health["state"] == "open"
     assert health["consecutive_failures"] == 3
     assert health["last_success_at"] is not None
+    assert await circuit_gauge(verification) == 1.0  # what the dashboard and alert read
 
     started = time.monotonic()
     fast = await verification.client.post(
@@ -63,6 +73,7 @@ async def test_unreachable_issuer_is_503_then_the_circuit_opens_and_recovers(
     health = await route_health(verification)
     assert health["state"] == "closed"
     assert health["consecutive_failures"] == 0
+    assert await circuit_gauge(verification) == 0.0
 
 
 async def test_a_slow_issuer_times_out_after_bounded_retries(

@@ -65,6 +65,15 @@ VERIFICATION_RESULTS: Final = MetricSpec(
     "(online, offline)",
     owner="verification",
 )
+VERIFICATION_CIRCUIT_OPEN: Final = MetricSpec(
+    "wuzheng_verification_circuit_open",
+    "gauge",
+    ("issuer",),
+    "1 while this replica's circuit breaker to the issuer (USCC) is open or half-open — its "
+    "verifications fail fast or go offline — 0 once it closed again; summed over replicas, "
+    "how many replicas have given up on the issuer",
+    owner="verification",
+)
 DISPUTE_SLA_BREACHES: Final = MetricSpec(
     "wuzheng_dispute_sla_breaches_total",
     "counter",
@@ -74,7 +83,11 @@ DISPUTE_SLA_BREACHES: Final = MetricSpec(
     owner="dispute",
 )
 
-DOMAIN_METRICS: Final[tuple[MetricSpec, ...]] = (VERIFICATION_RESULTS, DISPUTE_SLA_BREACHES)
+DOMAIN_METRICS: Final[tuple[MetricSpec, ...]] = (
+    VERIFICATION_RESULTS,
+    VERIFICATION_CIRCUIT_OPEN,
+    DISPUTE_SLA_BREACHES,
+)
 
 _created: dict[str, Counter | Gauge | Histogram] = {}
 

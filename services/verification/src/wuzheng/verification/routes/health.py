@@ -3,6 +3,13 @@
 Closed: requests go through; ``failures`` consecutive failures open the circuit. Open:
 requests fail fast (``issuer_unavailable``) for ``open_seconds``; then one trial request is let
 through (half-open): its success closes the circuit, its failure opens it again.
+
+Each replica decides for itself, as client-side breakers do: a replica whose own calls
+succeed has no reason to stop because another's failed (a network path, not the issuer,
+may be at fault). What operators see across replicas is the gauge
+``wuzheng_verification_circuit_open{issuer}``, set on every transition: summed by issuer in
+Prometheus it says how many replicas have given up on an issuer (alert
+``WuzhengIssuerCircuitOpen``); ``GET /v1/routes`` shows the answering replica's detail.
 """
 
 from __future__ import annotations
@@ -13,6 +20,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from wuzheng.db import utcnow
+from wuzheng.service.metrics import VERIFICATION_CIRCUIT_OPEN, domain_gauge
+
+CIRCUIT_OPEN = domain_gauge(VERIFICATION_CIRCUIT_OPEN)
 
 
 class CircuitState(StrEnum):
@@ -82,6 +92,8 @@ class Breakers:
         health.successes += 1
         health.consecutive_failures = 0
         health.last_success_at = utcnow()
+        if health.state is not CircuitState.CLOSED:
+            CIRCUIT_OPEN.labels(issuer=issuer_code).set(0)
         health.state = CircuitState.CLOSED
         health.opened_at = None
         health._trial_in_flight = False
@@ -106,3 +118,4 @@ class Breakers:
             health.state = CircuitState.OPEN
             health.opened_at = health.last_failure_at
             health._opened_monotonic = time.monotonic()
+            CIRCUIT_OPEN.labels(issuer=issuer_code).set(1)
