@@ -5,7 +5,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import ForeignKey, String, func, select, text
+from sqlalchemy import ForeignKey, String, func, insert, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -160,3 +160,44 @@ async def test_migrating_creates_the_sqlite_folder(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'var' / 'db' / 'fresh.sqlite3'}"
     await migrate(url, MIGRATIONS)
     assert (tmp_path / "var" / "db" / "fresh.sqlite3").exists()
+
+
+def _in_transaction(driver_connection: object) -> bool:
+    # asyncpg has a method, aiosqlite (like sqlite3) a property.
+    probe = getattr(driver_connection, "is_in_transaction", None)
+    if callable(probe):
+        return bool(probe())
+    return bool(getattr(driver_connection, "in_transaction"))  # noqa: B009
+
+
+async def test_a_statement_on_an_autocommit_connection_commits_by_itself(
+    database: Database,
+) -> None:
+    async with database.autocommit() as connection:
+        await connection.execute(insert(Department).values(code="d1", name="One"))
+        # no commit: another connection already sees the row
+        async with database.sessionmaker() as session:
+            assert await session.scalar(select(Department.name)) == "One"
+    async with database.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Department)) == 1
+
+
+async def test_a_reader_and_an_autocommit_connection_run_each_statement_outside_a_transaction(
+    database: Database,
+) -> None:
+    async with database.reader() as session:
+        assert (await session.execute(select(func.count()).select_from(Department))).scalar() == 0
+        raw = await (await session.connection()).get_raw_connection()
+        assert not _in_transaction(raw.driver_connection)
+    async with database.autocommit() as connection:
+        assert (
+            await connection.execute(select(func.count()).select_from(Department))
+        ).scalar() == 0
+        raw = await connection.get_raw_connection()
+        assert not _in_transaction(raw.driver_connection)
+    if database.is_sqlite:
+        return  # pysqlite begins a transaction only before a write: a SELECT never has one
+    async with database.sessionmaker() as session:
+        await session.execute(select(func.count()).select_from(Department))
+        raw = await (await session.connection()).get_raw_connection()
+        assert _in_transaction(raw.driver_connection)  # the contrast: a plain session begins one

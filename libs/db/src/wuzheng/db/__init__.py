@@ -11,23 +11,36 @@ Services only ``flush``. Migrations are alembic, one history per service; a serv
 """
 
 from wuzheng.db._base import NAMING_CONVENTION, UtcDateTime, make_metadata, utcnow
-from wuzheng.db._database import Database, is_sqlite
+from wuzheng.db._database import Database, PoolSettings, is_sqlite
 from wuzheng.db._dependencies import SessionDep, get_database, get_session
-from wuzheng.db._migrations import migrate, migrate_sync, run_alembic_env
+from wuzheng.db._migrations import (
+    current_revisions,
+    downgrade,
+    head_revisions,
+    migrate,
+    migrate_sync,
+    run_alembic_env,
+    run_on_connection,
+)
 from wuzheng.db._upsert import insert_ignore
 
 __all__ = [
     "NAMING_CONVENTION",
     "Database",
+    "PoolSettings",
     "SessionDep",
     "UtcDateTime",
+    "current_revisions",
+    "downgrade",
     "get_database",
     "get_session",
+    "head_revisions",
     "insert_ignore",
     "is_sqlite",
     "make_metadata",
     "migrate",
     "migrate_sync",
     "run_alembic_env",
+    "run_on_connection",
     "utcnow",
 ]

@@ -1,15 +1,20 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from alembic import command, context
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import async_engine_from_config
+from sqlalchemy.ext.asyncio import async_engine_from_config, create_async_engine
 
 from wuzheng.db._database import ensure_sqlite_directory
+
+T = TypeVar("T")
 
 
 def _config(url: str, migrations_package: str) -> Config:
@@ -38,6 +43,37 @@ def migrate_sync(url: str, migrations_package: str, revision: str = "head") -> N
 async def migrate(url: str, migrations_package: str, revision: str = "head") -> None:
     """:func:`migrate_sync` from async code (alembic's async env runs its own loop)."""
     await asyncio.to_thread(migrate_sync, url, migrations_package, revision)
+
+
+def head_revisions(migrations_package: str) -> set[str]:
+    """The head revision(s) of a service's migration scripts."""
+    return set(ScriptDirectory.from_config(_config("", migrations_package)).get_heads())
+
+
+async def run_on_connection(url: str, work: Callable[[Connection], T]) -> T:
+    """``work(connection)`` on a short-lived synchronous connection to ``url``: for the
+    inspections alembic and ``sqlalchemy.inspect`` only do synchronously."""
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(work)
+    finally:
+        await engine.dispose()
+
+
+async def current_revisions(url: str) -> set[str]:
+    """The revision(s) the database at ``url`` is at (empty: never migrated)."""
+
+    def read(connection: Connection) -> set[str]:
+        return set(MigrationContext.configure(connection).get_current_heads())
+
+    return await run_on_connection(url, read)
+
+
+async def downgrade(url: str, migrations_package: str, revision: str) -> None:
+    """Take the database at ``url`` back to ``revision`` (running each ``downgrade()`` on
+    the way): what an operator rolling a release back, and the migration tests, use."""
+    await asyncio.to_thread(command.downgrade, _config(url, migrations_package), revision)
 
 
 def _run(connection: Connection, target_metadata: MetaData | list[MetaData]) -> None:

@@ -13,11 +13,16 @@ import os
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import MetaData, text
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
+
+from wuzheng.db._migrations import run_on_connection
 
 POSTGRES_ENV = "WUZHENG_TEST_POSTGRES"
 
@@ -87,3 +92,16 @@ async def database_factory(tmp_path: Path) -> AsyncIterator[DatabaseFactory]:
 @pytest.fixture
 async def database_url(database_factory: DatabaseFactory) -> str:
     return await database_factory.create()
+
+
+async def schema_differences(database_url: str, *metadata: MetaData) -> list[Any]:
+    """What alembic's autogenerate would change to make the database at ``database_url``
+    match ``metadata`` (types compared too): ``[]`` when the migrations build exactly the
+    tables the models describe."""
+
+    def compare(connection: Connection) -> list[Any]:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        # compare_metadata takes a list of MetaData too (its stub says one).
+        return list(compare_metadata(context, list(metadata)))  # type: ignore[arg-type]
+
+    return await run_on_connection(database_url, compare)

@@ -29,12 +29,14 @@ exports OpenTelemetry traces over OTLP/HTTP when ``OTEL_EXPORTER_OTLP_ENDPOINT``
 """
 
 from wuzheng.service._cli import service_cli
+from wuzheng.service._database_errors import DatabaseUnavailable, install_database_problems
 from wuzheng.service._definition import ServiceDefinition, ServiceRuntime, Wire
 from wuzheng.service._dependencies import OutboxDep, RuntimeDep, get_outbox, get_runtime
 from wuzheng.service._factory import create_service_app
 from wuzheng.service._telemetry import configure_tracing, otlp_endpoint
 
 __all__ = [
+    "DatabaseUnavailable",
     "OutboxDep",
     "RuntimeDep",
     "ServiceDefinition",
@@ -44,6 +46,7 @@ __all__ = [
     "create_service_app",
     "get_outbox",
     "get_runtime",
+    "install_database_problems",
     "otlp_endpoint",
     "service_cli",
 ]

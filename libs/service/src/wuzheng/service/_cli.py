@@ -6,16 +6,11 @@ from datetime import timedelta
 from typing import Annotated
 
 import typer
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from wuzheng.db import Database, migrate_sync, utcnow
+from wuzheng.db import current_revisions, head_revisions, migrate_sync, utcnow
 from wuzheng.messaging import MESH_STREAMS, prune
 from wuzheng.service._definition import ServiceDefinition
-from wuzheng.service._factory import create_service_app
+from wuzheng.service._factory import create_service_app, database_of
 from wuzheng.service._telemetry import configure_tracing
 from wuzheng.web import serve
 
@@ -23,31 +18,6 @@ from wuzheng.web import serve
 NOT_AT_HEAD = 3
 # Inbox rows make a redelivered event a no-op: keep them as long as a stream keeps events.
 MIN_INBOX_DAYS = max(stream.max_age for stream in MESH_STREAMS) / 86_400
-
-
-def head_revisions(migrations_package: str) -> set[str]:
-    """The head revision(s) of a service's migration scripts."""
-    config = Config()
-    if "/" in migrations_package:  # a folder on disk (tests), as wuzheng.db.migrate takes
-        config.set_main_option("script_location", migrations_package)
-    else:
-        package, _, folder = migrations_package.rpartition(".")
-        config.set_main_option("script_location", f"{package}:{folder}")
-    return set(ScriptDirectory.from_config(config).get_heads())
-
-
-async def current_revisions(url: str) -> set[str]:
-    """The revision(s) the database at ``url`` is at (empty: never migrated)."""
-
-    def read(connection: Connection) -> set[str]:
-        return set(MigrationContext.configure(connection).get_current_heads())
-
-    engine = create_async_engine(url)
-    try:
-        async with engine.connect() as connection:
-            return await connection.run_sync(read)
-    finally:
-        await engine.dispose()
 
 
 def service_cli(definition: ServiceDefinition) -> typer.Typer:
@@ -139,7 +109,7 @@ def service_cli(definition: ServiceDefinition) -> typer.Typer:
         now = utcnow()
 
         async def run() -> tuple[int, int]:
-            database = Database(settings.resolved_database_url)
+            database = database_of(settings)
             try:
                 pruned = await prune(
                     database,

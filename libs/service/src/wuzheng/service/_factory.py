@@ -3,8 +3,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from wuzheng.auth import TokenValidator
-from wuzheng.db import Database
+from wuzheng.db import Database, PoolSettings
 from wuzheng.messaging import EventConsumer, NatsConnection, Outbox, OutboxRelay, mesh_topology
+from wuzheng.service._database_errors import install_database_problems
 from wuzheng.service._definition import ServiceDefinition, ServiceRuntime
 from wuzheng.service._metrics import EVENT_PATH, consumer_lag_hook, outbox_backlog_hook
 from wuzheng.settings import ServiceSettings
@@ -36,13 +37,23 @@ class _WiredResources:
             await resource.check()
 
 
+def database_of(settings: ServiceSettings) -> Database:
+    """The service's database with the pool its settings ask for."""
+    pool = PoolSettings(
+        size=settings.database_pool_size,
+        overflow=settings.database_pool_overflow,
+        pre_ping=settings.database_pool_pre_ping,
+    )
+    return Database(settings.resolved_database_url, pool=pool)
+
+
 def build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> ServiceRuntime:
     topology = mesh_topology(
         consumers=definition.consumers,
         namespace=settings.nats_namespace,
         replicas=settings.nats_stream_replicas,
     )
-    database = Database(settings.resolved_database_url)
+    database = database_of(settings)
     nats = NatsConnection(settings.nats_url, client_name=definition.name, topology=topology)
     runtime = ServiceRuntime(
         definition=definition,
@@ -83,6 +94,7 @@ def create_service_app(
         token_validator=TokenValidator.from_settings(settings),
         metrics_hooks=[outbox_backlog_hook(runtime), consumer_lag_hook(runtime)],
     )
+    install_database_problems(app)
     app.state.runtime = runtime
     app.state.database = runtime.database
     app.state.outbox = runtime.outbox

@@ -71,6 +71,17 @@ class ServiceSettings(BaseSettings):
         "",
         description="SQLAlchemy async URL; empty means a SQLite file under var/.",
     )
+    database_pool_size: int = Field(
+        20, ge=1, description="Connections each replica keeps open (server databases)."
+    )
+    database_pool_overflow: int = Field(
+        10, ge=0, description="Extra connections opened under a burst, closed when returned."
+    )
+    database_pool_pre_ping: bool = Field(
+        False,
+        description="Test each connection at checkout (three round trips on asyncpg): no "
+        "failed request after a database restart, at a cost on every request.",
+    )
     max_body_bytes: int = 1_048_576
 
     @property
