@@ -132,3 +132,23 @@ async def test_the_slow_poll_picks_up_rows_written_elsewhere(harness) -> None:
         )
         await session.commit()
     await wait_until(lambda: relay.stats.published == 1, timeout=3, message="polled")
+
+
+async def test_relays_side_by_side_claim_disjoint_batches_oldest_first(harness) -> None:
+    if harness.database.is_sqlite:
+        pytest.skip("SQLite runs one relay per database: its claim takes no lease")
+    envelopes = [harness.envelope(n) for n in range(20)][::-1]  # ids descending
+    await harness.commit(*envelopes)
+    relays = [OutboxRelay(harness.database, harness.nats, batch_size=4, lease=60) for _ in range(5)]
+    claimed = await asyncio.gather(*(relay._claim() for relay in relays))
+    ids = [row.id for batch in claimed for row in batch]
+    assert sorted(ids) == sorted(e.id for e in envelopes)  # every row, none twice
+    for batch in claimed:
+        order = [row.id for row in batch]
+        written = [e.id for e in envelopes if e.id in order]
+        assert order == written  # each batch in the order the events were written
+    assert await relays[0]._claim() == []  # all leased: nothing is due
+    async with harness.database.transaction() as session:  # the leases run out
+        await session.execute(sa.update(outbox_table).values(next_attempt_at=sa.func.now()))
+    again = await relays[0]._claim()
+    assert [row.id for row in again] == [e.id for e in envelopes[:4]]

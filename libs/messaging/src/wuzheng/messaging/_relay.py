@@ -24,6 +24,18 @@ from wuzheng.messaging._telemetry import failed, messaging_attributes, start_spa
 
 logger = logging.getLogger("wuzheng.messaging.relay")
 
+_CLAIMED = (
+    outbox_table.c.id,
+    outbox_table.c.subject,
+    outbox_table.c.payload,
+    outbox_table.c.headers,
+    outbox_table.c.attempts,
+    outbox_table.c.created_at,
+)
+_NEXT_DUE = sa.select(sa.func.min(outbox_table.c.next_attempt_at)).where(
+    outbox_table.c.status == OUTBOX_PENDING
+)
+
 
 @dataclass(frozen=True)
 class OutboxRow:
@@ -176,14 +188,8 @@ class OutboxRelay:
                 await asyncio.wait_for(self._wake.wait(), timeout)
 
     async def _until_next_due(self) -> float:
-        async with self.database.sessionmaker() as session:
-            due = (
-                await session.execute(
-                    sa.select(sa.func.min(outbox_table.c.next_attempt_at)).where(
-                        outbox_table.c.status == OUTBOX_PENDING
-                    )
-                )
-            ).scalar_one()
+        async with self.database.autocommit() as connection:
+            due = await connection.scalar(_NEXT_DUE)
         if due is None:
             return self.poll_interval
         assert isinstance(due, datetime)
@@ -203,15 +209,12 @@ class OutboxRelay:
         return len(rows)
 
     async def _claim(self) -> list[OutboxRow]:
+        """The due rows, oldest first. On PostgreSQL one statement both picks them
+        (``SKIP LOCKED``: rows another replica is claiming are left to it) and leases them;
+        on its own it is its own transaction, so the claim costs one round trip."""
         now = utcnow()
-        query = (
-            sa.select(
-                outbox_table.c.id,
-                outbox_table.c.subject,
-                outbox_table.c.payload,
-                outbox_table.c.headers,
-                outbox_table.c.attempts,
-            )
+        due = (
+            sa.select(*_CLAIMED)
             .where(
                 outbox_table.c.status == OUTBOX_PENDING,
                 outbox_table.c.next_attempt_at <= now,
@@ -219,18 +222,20 @@ class OutboxRelay:
             .order_by(outbox_table.c.created_at, outbox_table.c.id)
             .limit(self.batch_size)
         )
-        if self.database.is_sqlite:
-            async with self.database.sessionmaker() as session:
-                result = (await session.execute(query)).all()
-        else:
-            async with self.database.transaction() as session:
-                result = (await session.execute(query.with_for_update(skip_locked=True))).all()
-                if result:
-                    await session.execute(
-                        sa.update(outbox_table)
-                        .where(outbox_table.c.id.in_([row.id for row in result]))
-                        .values(next_attempt_at=now + timedelta(seconds=self.lease))
-                    )
+        async with self.database.autocommit() as connection:
+            if self.database.is_sqlite:
+                result = list((await connection.execute(due)).all())
+            else:
+                picked = due.with_only_columns(outbox_table.c.id).with_for_update(skip_locked=True)
+                lease = (
+                    sa.update(outbox_table)
+                    .where(outbox_table.c.id.in_(picked.scalar_subquery()))
+                    .values(next_attempt_at=now + timedelta(seconds=self.lease))
+                    .returning(*_CLAIMED)
+                )
+                result = sorted(
+                    (await connection.execute(lease)).all(), key=lambda r: (r.created_at, r.id)
+                )
         return [
             OutboxRow(
                 id=row.id,
@@ -308,19 +313,25 @@ class OutboxRelay:
         """Mark what was published as sent; push back or fail what was not."""
         now = utcnow()
         sent = [o.row.id for o in outcomes if o.ok]
+        mark_sent = (
+            sa.update(outbox_table)
+            .where(outbox_table.c.id.in_(sent))
+            .values(
+                status=OUTBOX_SENT,
+                sent_at=now,
+                attempts=outbox_table.c.attempts + 1,
+                last_error=None,
+            )
+        )
+        if len(sent) == len(outcomes):  # the usual cycle: one statement, its own transaction
+            async with self.database.autocommit() as connection:
+                await connection.execute(mark_sent)
+            self.stats.published += len(sent)
+            return
         outage = not self.nats.is_connected
         async with self.database.transaction() as session:
             if sent:
-                await session.execute(
-                    sa.update(outbox_table)
-                    .where(outbox_table.c.id.in_(sent))
-                    .values(
-                        status=OUTBOX_SENT,
-                        sent_at=now,
-                        attempts=outbox_table.c.attempts + 1,
-                        last_error=None,
-                    )
-                )
+                await session.execute(mark_sent)
             for outcome in outcomes:
                 if outcome.ok:
                     continue
