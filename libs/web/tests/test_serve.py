@@ -14,6 +14,8 @@ import httpx
 
 SERVICE = textwrap.dedent(
     """
+    import gc
+
     from fastapi import APIRouter
 
     from wuzheng.settings import ServiceSettings
@@ -24,6 +26,10 @@ SERVICE = textwrap.dedent(
     @router.get("/hello/{name}")
     async def hello(name: str) -> dict[str, str]:
         return {"hello": name}
+
+    @router.get("/frozen")
+    async def frozen() -> dict[str, int]:
+        return {"objects": gc.get_freeze_count()}
 
     settings = ServiceSettings()
     serve(settings, create_app(settings, title="demo", version="0", routers=[router]))
@@ -65,6 +71,9 @@ def test_serve_runs_uvicorn_with_json_logs(tmp_path: Path) -> None:
                 time.sleep(0.05)
         assert response.json() == {"hello": "370724199001011234"}
         assert "server" not in response.headers
+        # what was alive once the app had started is out of the collector's sight
+        frozen = httpx.get(f"http://127.0.0.1:{port}/frozen").json()["objects"]
+        assert frozen > 10_000, frozen
     finally:
         process.send_signal(signal.SIGTERM)
         stdout, stderr = process.communicate(timeout=20)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 
 from fastapi import APIRouter, FastAPI
 
@@ -14,8 +14,13 @@ from wuzheng.web._health import health_router
 from wuzheng.web._metrics import MetricsHook, metrics_router
 from wuzheng.web._problems import UnhandledErrorMiddleware, install_problem_handlers
 from wuzheng.web._resources import Resource, running
+from wuzheng.web._serve import settle_heap
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def _no_lifespan(app: FastAPI) -> AbstractAsyncContextManager[None]:
+    return nullcontext()
 
 
 def create_app(
@@ -49,12 +54,9 @@ def create_app(
 
     @asynccontextmanager
     async def app_lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with running(app, all_resources):
-            if lifespan is None:
-                yield
-            else:
-                async with lifespan(app):
-                    yield
+        async with running(app, all_resources), (lifespan or _no_lifespan)(app):
+            settle_heap(app)
+            yield
 
     app = FastAPI(
         title=title,
