@@ -18,6 +18,7 @@ from wuzheng.contracts import EventEnvelope, EventPayload
 from wuzheng.db import Database
 from wuzheng.issuance.seals import SealKey, derive_kek
 from wuzheng.issuance.settings import IssuanceSettings
+from wuzheng.issuance.verify.lookup import LicenceLookup
 from wuzheng.messaging import NatsConnection, Outbox
 from wuzheng.service import RuntimeDep, ServiceRuntime
 
@@ -43,6 +44,7 @@ class IssuanceContext:
         self._kek = derive_kek(settings.seal_key_secret.get_secret_value())
         self._keys: dict[str, SealKey] = {}
         self._schemas: dict[str, tuple[float, frozenset[str]]] = {}
+        self.lookup = LicenceLookup(self.database)
 
     # -- seal keys --------------------------------------------------------------------
 
@@ -96,6 +98,7 @@ class IssuanceContext:
         return None
 
     async def stop(self) -> None:
+        await self.lookup.stop()
         self._keys.clear()
 
     async def check(self) -> None:

@@ -168,12 +168,19 @@ async def active_key(session: AsyncSession, ctx: IssuanceContext, issuer: Issuer
     """The key the issuer seals with now."""
     if issuer.active_kid is None:
         raise RuntimeError(f"issuer {issuer.issuer_code} has no seal key yet")
-    cached = ctx.cached_key(issuer.active_kid)
+    return await seal_key(session, ctx, issuer.issuer_code, issuer.active_kid)
+
+
+async def seal_key(
+    session: AsyncSession, ctx: IssuanceContext, issuer_code: str, kid: str
+) -> SealKey:
+    """The issuer's private key ``kid``, decrypted once per process."""
+    cached = ctx.cached_key(kid)
     if cached is not None:
         return cached
-    record = await session.get(SealKeyRecord, issuer.active_kid)
+    record = await session.get(SealKeyRecord, kid)
     if record is None or record.private_blob is None:
-        raise RuntimeError(f"issuer {issuer.issuer_code}: active key {issuer.active_kid} missing")
+        raise RuntimeError(f"issuer {issuer_code}: seal key {kid} missing")
     return ctx.seal_key(record.kid, record.private_blob)
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from wuzheng.contracts.verify import IssuerVerifyReply, IssuerVerifyRequest
-from wuzheng.db import SessionDep
 from wuzheng.issuance.auth import AUTH_RESPONSES, VerifyCaller
 from wuzheng.issuance.context import ContextDep
 from wuzheng.issuance.errors import FieldError, invalid
@@ -29,7 +28,6 @@ async def verify(
     issuer_code: IssuerCodePath,
     body: IssuerVerifyRequest,
     caller: VerifyCaller,
-    session: SessionDep,
     ctx: ContextDep,
 ) -> IssuerVerifyReply:
     """The issuer's answer about one licence: valid / pending_seals / suspended / revoked /
@@ -46,4 +44,4 @@ async def verify(
                 )
             ]
         )
-    return await answer(session, ctx, body)
+    return await answer(ctx, body)

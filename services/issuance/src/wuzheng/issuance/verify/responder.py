@@ -29,12 +29,22 @@ def handler(ctx: IssuanceContext) -> RequestHandler:
                     )
                 ]
             )
-        async with ctx.database.sessionmaker() as session:  # reads only
-            reply = await answer(session, ctx, request)
+        reply = await answer(ctx, request)
         return reply.model_dump(mode="json", exclude_none=True)
 
     return handle
 
 
+# Answers in progress at once. They share lookup statements (verify/lookup.py) rather than
+# holding a connection each, so more at once means fuller statements, not more connections.
+ANSWERS_AT_ONCE: Final = 128
+
+
 def verify_responder(runtime: ServiceRuntime, ctx: IssuanceContext) -> Responder:
-    return Responder(runtime.nats, runtime.subject("verify.*"), handler(ctx), queue=QUEUE_GROUP)
+    return Responder(
+        runtime.nats,
+        runtime.subject("verify.*"),
+        handler(ctx),
+        queue=QUEUE_GROUP,
+        concurrency=ANSWERS_AT_ONCE,
+    )

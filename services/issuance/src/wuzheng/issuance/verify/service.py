@@ -21,11 +21,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from wuzheng.contracts import (
     CreditCode,
-    LicenceId,
     LicenceStatus,
     VerificationOutcome,
 )
@@ -36,12 +34,9 @@ from wuzheng.contracts.verify import (
     IssuerVerifyRequest,
 )
 from wuzheng.issuance.context import IssuanceContext
-from wuzheng.issuance.disputes.models import Objection
 from wuzheng.issuance.errors import FieldError, NotFound, invalid
-from wuzheng.issuance.issuers.models import Issuer
-from wuzheng.issuance.issuers.service import active_key, ensure_issuer, get_issuer
+from wuzheng.issuance.issuers.service import ensure_issuer, seal_key
 from wuzheng.issuance.licences import service as licences
-from wuzheng.issuance.licences.models import Licence
 from wuzheng.issuance.readmodel import service as readmodel
 from wuzheng.issuance.seals import sign_compact
 
@@ -65,63 +60,34 @@ def parse_request(body: dict[str, Any], location: str = "body") -> IssuerVerifyR
         ) from None
 
 
-async def _issuer(session: AsyncSession, ctx: IssuanceContext, issuer_code: str) -> Issuer:
-    """The issuer with its active key; an issuer known to the catalog but without keys yet
-    gets them now, in a transaction of its own (the answer's session only reads)."""
-    issuer = await get_issuer(session, issuer_code)
-    if issuer is not None and issuer.active_kid is not None:
-        return issuer
-    department = await readmodel.department_by_issuer(session, issuer_code)
+async def _ensure_issuer(ctx: IssuanceContext, issuer_code: str) -> None:
+    """An issuer known to the catalog but without keys yet gets them now, in a transaction
+    of its own (the answer only reads); one not known at all is a 404."""
+    async with ctx.database.reader() as session:
+        department = await readmodel.department_by_issuer(session, issuer_code)
     if department is None:
         raise NotFound(f"issuer {issuer_code} is not served here", issuer_code=issuer_code)
     async with ctx.database.transaction() as writer:
         await ensure_issuer(writer, ctx, department)
-    issuer = await session.get(Issuer, issuer_code, populate_existing=True)
-    assert issuer is not None
-    return issuer
-
-
-async def _find(session: AsyncSession, request: IssuerVerifyRequest) -> tuple[Licence, bool] | None:
-    """The licence asked for and whether an objection is open on it."""
-    objection = (
-        sa.select(Objection.dispute_id)
-        .where(Objection.licence_id == Licence.id, Objection.closed_at.is_(None))
-        .exists()
-    )
-    query = sa.select(Licence, objection).where(Licence.issuer_code == str(request.issuer_code))
-    if request.licence_id is not None:
-        lid: LicenceId = request.licence_id
-        if lid.issuer_code != request.issuer_code:
-            return None
-        query = query.where(
-            Licence.type_code == lid.type_code,
-            Licence.serial == lid.serial,
-            Licence.version == lid.version,
-        )
-    else:
-        query = query.where(
-            Licence.type_code == str(request.type_code),
-            Licence.licence_no == request.licence_no,
-        ).order_by(Licence.version.desc())
-    row = (await session.execute(query.limit(1))).first()
-    return (row[0], bool(row[1])) if row is not None else None
 
 
 async def answer(
-    session: AsyncSession,
-    ctx: IssuanceContext,
-    request: IssuerVerifyRequest,
-    now: datetime | None = None,
+    ctx: IssuanceContext, request: IssuerVerifyRequest, now: datetime | None = None
 ) -> IssuerVerifyReply:
     """The signed answer of ``request.issuer_code`` about the licence asked for."""
     now = now or datetime.now(UTC)
-    issuer = await _issuer(session, ctx, str(request.issuer_code))
-    found = await _find(session, request)
+    issuer_code = str(request.issuer_code)
+    found = await ctx.lookup.find(request)
+    if found is None or found.active_kid is None:
+        await _ensure_issuer(ctx, issuer_code)
+        found = await ctx.lookup.find(request)
+        if found is None or found.active_kid is None:
+            raise RuntimeError(f"issuer {issuer_code} has no seal key after ensuring one")
     facts: dict[str, Any] = {}
-    if found is None:
+    if (licence := found.licence) is None:
         outcome = VerificationOutcome.NOT_FOUND
         facts["licence_id"] = str(request.licence_id) if request.licence_id else None
-    elif (licence := found[0]).holder != str(request.holder):
+    elif licence.holder != str(request.holder):
         outcome = VerificationOutcome.HOLDER_MISMATCH
         facts["licence_id"] = licence.id
     else:
@@ -136,12 +102,12 @@ async def answer(
             status=status,
             valid_from=licence.valid_from.isoformat(),
             valid_until=licence.valid_until.isoformat() if licence.valid_until else None,
-            under_objection=found[1],
+            under_objection=found.under_objection,
         )
         if status is LicenceStatus.SUPERSEDED:
-            facts["current_licence_id"] = (await licences.current_version(session, licence)).id
+            facts["current_licence_id"] = await _current_version_id(ctx, licence)
         if outcome is VerificationOutcome.VALID:
-            facts["fields"] = await _allowed_fields(session, ctx, licence, request.fields)
+            facts["fields"] = await _allowed_fields(ctx, licence, request.fields)
     logger.info(
         "verify %s for %s (%s): %s",
         facts.get("licence_id") or request.licence_no,
@@ -150,7 +116,7 @@ async def answer(
         outcome.value,
     )
     payload = IssuerAnswer(
-        iss=CreditCode(issuer.issuer_code),
+        iss=CreditCode(issuer_code),
         outcome=outcome,
         nonce=request.nonce,
         answered_at=now,
@@ -158,23 +124,35 @@ async def answer(
     )
     claims = payload.model_dump(mode="json")
     claims["iat"] = int(now.timestamp())
-    key = await active_key(session, ctx, issuer)
+    key = ctx.cached_key(found.active_kid)
+    if key is None:  # once per key and process: decrypt it
+        async with ctx.database.reader() as session:
+            key = await seal_key(session, ctx, issuer_code, found.active_kid)
     return IssuerVerifyReply(answer=sign_compact(claims, key, typ=ANSWER_JWS_TYPE))
 
 
+async def _current_version_id(ctx: IssuanceContext, licence: sa.Row[Any]) -> str:
+    if licence.superseded_by is None:
+        return str(licence.id)
+    async with ctx.database.reader() as session:
+        following = await licences.get(session, licence.superseded_by)
+        return (await licences.current_version(session, following)).id
+
+
 async def _allowed_fields(
-    session: AsyncSession, ctx: IssuanceContext, licence: Licence, wanted: tuple[str, ...]
+    ctx: IssuanceContext, licence: sa.Row[Any], wanted: tuple[str, ...]
 ) -> dict[str, Any]:
     if not wanted:
         return {}
     schema = ctx.schema_keys(licence.type_code)
     if schema is None:
-        licence_type = await readmodel.licence_type(session, licence.type_code)
-        schema = (
-            frozenset(f.key for f in licence_type.fields)
-            if licence_type is not None
-            else frozenset(licence.document["fields"])
-        )
+        async with ctx.database.reader() as session:
+            licence_type = await readmodel.licence_type(session, licence.type_code)
+            schema = (
+                frozenset(f.key for f in licence_type.fields)
+                if licence_type is not None
+                else frozenset(licence.document["fields"])
+            )
         ctx.remember_schema(licence.type_code, schema)
     values: dict[str, Any] = licence.document["fields"]
     return {key: values[key] for key in wanted if key in schema and key in values}
