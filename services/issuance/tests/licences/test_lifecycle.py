@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -225,11 +225,13 @@ async def test_holder_licences(issuance: RunningService) -> None:
 
 
 async def test_expiry_by_date(issuance: RunningService, tap: EventTap) -> None:
-    soon = await issue(issuance, 1, valid_until=date.today().isoformat())
-    later = await issue(issuance, 2, valid_until=(date.today() + timedelta(days=30)).isoformat())
     ctx = context_of(issuance.runtime)
-    assert await expire_due(ctx, date.today()) == 0
-    assert await expire_due(ctx, date.today() + timedelta(days=1)) == 1
+    # The licences' calendar is the city's (UTC+8), not the test machine's.
+    today = ctx.settings.today()
+    soon = await issue(issuance, 1, valid_until=today.isoformat())
+    later = await issue(issuance, 2, valid_until=(today + timedelta(days=30)).isoformat())
+    assert await expire_due(ctx, today) == 0
+    assert await expire_due(ctx, today + timedelta(days=1)) == 1
     event = (await tap.wait_for("certificate.licence.expired"))[0].payload()
     assert str(event.licence_id) == soon["licence_id"]
     assert event.actor == "system/issuance"
@@ -245,13 +247,14 @@ async def test_the_periodic_task_expires_licences(service_harness: ServiceHarnes
     async with service_harness.run(DEFINITION, **settings) as service:
         await seed_catalog(service.runtime)
         tap = await EventTap().open(service.runtime.nats, service.runtime.topology)
-        lid = (await issue(service, 1, valid_until=date.today().isoformat()))["licence_id"]
+        today = context_of(service.runtime).settings.today()
+        lid = (await issue(service, 1, valid_until=today.isoformat()))["licence_id"]
         # A day passes: the licence's last valid day is now yesterday.
         async with service.runtime.database.transaction() as session:
             await session.execute(
                 sa.update(Licence)
                 .where(Licence.id == lid)
-                .values(valid_until=date.today() - timedelta(days=1))
+                .values(valid_until=today - timedelta(days=1))
             )
         expired = await tap.wait_for("certificate.licence.expired", subject=lid, timeout=10)
         assert expired[0].payload().status == "expired"
