@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from wuzheng.contracts import LicenceId
@@ -148,6 +149,19 @@ async def test_one_open_dispute_per_licence_field(world: World) -> None:
         world, licence_dispute(world.alice_card, holder=world.alice, field="holder_name")
     )
     assert other_field.status_code == 201
+
+
+async def test_concurrent_filings_about_one_field_open_one_dispute(world: World) -> None:
+    # Five counters file the same objection at once: each checks "none open" before any
+    # has committed, so only the database can keep it to one.
+    body = licence_dispute(world.alice_card, holder=world.alice)
+    responses = await asyncio.gather(*(file(world, body) for _ in range(5)))
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [201, 409, 409, 409, 409], [r.text for r in responses]
+    opened = next(r.json()["id"] for r in responses if r.status_code == 201)
+    refused = [r.json() for r in responses if r.status_code == 409]
+    assert {problem["dispute_id"] for problem in refused} == {opened}
+    assert await row_count(world.service.runtime, Dispute.__table__) == 1
 
 
 async def test_a_superseded_version_is_409_naming_the_current_one(world: World) -> None:

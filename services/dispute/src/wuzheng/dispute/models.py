@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from wuzheng.db import UtcDateTime, make_metadata
+from wuzheng.dispute.disputes.schemas import OPEN_STATES
 
 __all__ = [
     "Base",
@@ -43,6 +44,11 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: UtcDateTime()}
 
 
+_OPEN_LICENCE_DISPUTE = sa.text(
+    "kind = 'licence' AND state IN ({})".format(", ".join(f"'{s}'" for s in sorted(OPEN_STATES)))
+)
+
+
 class Dispute(Base):
     __tablename__ = "disputes"
     __table_args__ = (
@@ -50,6 +56,16 @@ class Dispute(Base):
         sa.Index("ix_disputes_state_accept_due_at", "state", "accept_due_at"),
         sa.Index("ix_disputes_state_resolve_due_at", "state", "resolve_due_at"),
         sa.Index("ix_disputes_target_ref_field", "target_ref", "field"),
+        # One open dispute per licence field. Filing checks first, but a check cannot see a
+        # filing that has not committed yet: two counters filing at once would both pass.
+        sa.Index(
+            "uq_disputes_open_licence_field",
+            "target_ref",
+            "field",
+            unique=True,
+            postgresql_where=_OPEN_LICENCE_DISPUTE,
+            sqlite_where=_OPEN_LICENCE_DISPUTE,
+        ),
     )
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)

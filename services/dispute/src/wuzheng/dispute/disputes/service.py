@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wuzheng.auth import Caller
@@ -220,6 +221,30 @@ async def _licence_fields(session: AsyncSession, type_code: str) -> list[str] | 
     return list(row.fields) if row is not None and row.fields else None
 
 
+async def _refuse_if_open(session: AsyncSession, target_ref: str, field: str) -> None:
+    """:class:`DisputeAlreadyOpen` (409, naming it) if ``field`` of the licence
+    ``target_ref`` (a licence dispute's target is its licence id) has an open dispute."""
+    open_one = await repository.open_dispute_on(session, target_ref, field)
+    if open_one is not None:
+        raise DisputeAlreadyOpen(
+            f"dispute {open_one.id} about {field} of this licence is still open",
+            dispute_id=open_one.id,
+        )
+
+
+async def _insert(session: AsyncSession, dispute: Dispute) -> None:
+    """Insert ``dispute``; a filing about the same licence field that committed since
+    :func:`_route` looked is refused as if it had been seen there (the unique index on open
+    licence disputes stops the insert; the savepoint keeps the transaction usable)."""
+    try:
+        async with session.begin_nested():
+            session.add(dispute)
+    except IntegrityError:
+        if dispute.licence_id is not None:
+            await _refuse_if_open(session, dispute.target_ref, dispute.field)
+        raise
+
+
 async def _route(
     session: AsyncSession, context: DisputeContext, body: DisputeIn, holder_digest: str | None
 ) -> _Routed:
@@ -248,13 +273,7 @@ async def _route(
                     )
                 ]
             )
-        if (
-            open_one := await repository.open_dispute_on(session, licence_id, target.field)
-        ) is not None:
-            raise DisputeAlreadyOpen(
-                f"dispute {open_one.id} about {target.field} of this licence is still open",
-                dispute_id=open_one.id,
-            )
+        await _refuse_if_open(session, licence_id, target.field)
         return _Routed(Kind.LICENCE, licence.department, licence_id, licence=licence)
     if isinstance(target, ItemTarget):
         item = await session.get(CatalogItem, target.item_seq_no)
@@ -317,8 +336,7 @@ async def file(
         accept_due_at=calendar.add_working_days(now, sla.accept_days),
         resolve_due_at=calendar.add_working_days(now, sla.resolve_days),
     )
-    session.add(dispute)
-    await session.flush()
+    await _insert(session, dispute)
     repository.add_history(
         session,
         dispute,
