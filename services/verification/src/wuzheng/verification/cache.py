@@ -8,6 +8,7 @@ cache at once, so only changes applied by *another* replica take up to ``ttl`` t
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
@@ -21,28 +22,56 @@ V = TypeVar("V")
 
 
 class TtlCache(Generic[K, V]):
+    """Values by key for ``ttl`` seconds, loaded once however many ask at the same moment.
+
+    When an entry expires under load, every request in flight would otherwise miss together
+    and each run the same query, on a connection of its own (a stampede every ``ttl``);
+    here the first miss loads and the others wait for its result. A load that an
+    invalidation overtakes (``discard``/``clear`` while it runs) is returned to those who
+    waited but not kept: it may predate the change.
+    """
+
     def __init__(self, ttl: float, max_entries: int = 10_000) -> None:
         self.ttl = ttl
         self.max_entries = max_entries
         self._entries: dict[K, tuple[float, V]] = {}
+        self._loading: dict[K, asyncio.Future[V]] = {}
+        self._generation = 0
+        self.loads = 0  # how many times a value was loaded (observability, tests)
 
     async def get(self, key: K, load: Callable[[K], Awaitable[V]]) -> V:
-        now = time.monotonic()
         entry = self._entries.get(key)
-        if entry is not None and entry[0] > now:
+        if entry is not None and entry[0] > time.monotonic():
             return entry[1]
-        value = await load(key)
-        if self.ttl > 0:
+        pending = self._loading.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(self._load(key, load, self._generation))
+            self._loading[key] = pending
+        # A waiter that is cancelled must not cancel the load the others wait for.
+        return await asyncio.shield(pending)
+
+    async def _load(self, key: K, load: Callable[[K], Awaitable[V]], generation: int) -> V:
+        try:
+            value = await load(key)
+        finally:
+            if self._generation == generation:
+                self._loading.pop(key, None)
+        self.loads += 1
+        if self.ttl > 0 and self._generation == generation:
             if len(self._entries) >= self.max_entries:
                 self._entries.clear()
-            self._entries[key] = (now + self.ttl, value)
+            self._entries[key] = (time.monotonic() + self.ttl, value)
         return value
 
     def discard(self, key: K) -> None:
+        self._generation += 1
         self._entries.pop(key, None)
+        self._loading.pop(key, None)
 
     def clear(self) -> None:
+        self._generation += 1
         self._entries.clear()
+        self._loading.clear()
 
 
 def after_commit(session: AsyncSession, action: Callable[[], None]) -> None:

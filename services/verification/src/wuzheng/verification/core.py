@@ -50,7 +50,7 @@ class Core:
         )
 
     async def load_status_list(self, issuer_code: str) -> str | None:
-        async with self.database.sessionmaker() as session:
+        async with self.database.reader() as session:
             row = await licences.status_list(session, issuer_code)
         return row.token if row is not None else None
 

@@ -15,11 +15,11 @@ class CatalogReader:
         self._types: TtlCache[str, LicenceTypeView | None] = TtlCache(ttl)
 
     async def _load_item(self, seq_no: int) -> ItemView | None:
-        async with self.database.sessionmaker() as session:
+        async with self.database.reader() as session:
             return await repository.load_item(session, seq_no)
 
     async def _load_type(self, code: str) -> LicenceTypeView | None:
-        async with self.database.sessionmaker() as session:
+        async with self.database.reader() as session:
             return await repository.load_licence_type(session, code)
 
     async def item(self, seq_no: int) -> ItemView | None:
