@@ -19,3 +19,18 @@ async def test_bench_smoke(nats_url: str) -> None:
     assert run["online"]["ratio"] > 0
     assert run["offline"]["ratio"] > 0
     assert run["online"]["cpu_ms_per_request"]["verification"] > 0
+
+
+@pytest.mark.slow
+async def test_bench_spreads_the_load_over_replicas(nats_url: str) -> None:
+    result = await run_bench(
+        nats_url=nats_url, duration=0.5, connections=(4,), peer=True, licences=3, replicas=2
+    )
+    assert result["replicas"] == 2
+    run = result["runs"]["4"]
+    for name in ("baseline", "online", "offline"):
+        assert run[name]["errors"] == 0, run[name]["statuses"]
+        served = run[name]["per_replica"]
+        assert len(served) == 2, name
+        assert min(served) > 0, (name, served)  # each replica answered its connections
+        assert sum(served) == run[name]["requests"]

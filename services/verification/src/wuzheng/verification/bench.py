@@ -2,7 +2,7 @@
 
     python -m wuzheng.verification.bench [--postgres ADMIN_URL] [--nats-url URL]
                                          [--duration 5] [--connections 16 64] [--peer]
-                                         [--licences 100] [--profile FILE]
+                                         [--licences 100] [--replicas 1] [--profile FILE]
 
 Everything runs as real processes on 127.0.0.1: ``nats-server`` (unless ``--nats-url``), the
 issuance service (or, with ``--peer``, a stand-alone issuer responder,
@@ -24,6 +24,11 @@ number of connections, and ``cpu_ms_per_request``: the CPU time each process (an
 machine) spent per request while it was measured — where the time goes, and how much other
 load shared the machine. Only non-2xx answers are counted as errors (and reported).
 ``--profile FILE`` runs the verification service under cProfile.
+
+``--replicas N`` runs N processes of each app (verification, issuance, and the bare app of
+the baseline, so the ratio stays like for like) and spreads the connections over them, as a
+Kubernetes Service spreads them over pods: whether more cores help, or the CPU each
+verification costs is the limit.
 """
 
 from __future__ import annotations
@@ -41,8 +46,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -51,12 +56,13 @@ import httpx
 from fastapi import FastAPI
 from pydantic import BaseModel
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from stdnum.cn import ric
 
 from wuzheng.auth import ensure_dev_signing_key, mint_token
 from wuzheng.contracts import EventEnvelope, EventPayload
+from wuzheng.db import run_on_connection
 from wuzheng.messaging import NatsConnection, mesh_topology
 from wuzheng.messaging.server import NatsServerProcess, free_port
 from wuzheng.verification.testing import (
@@ -120,6 +126,7 @@ class LoadResult:
     seconds: float
     latencies_ms: list[float]
     statuses: Counter[int]
+    by_port: Counter[int] = field(default_factory=Counter)  # answers counted, by replica
 
     def summary(self) -> dict[str, Any]:
         ordered = sorted(self.latencies_ms) or [0.0]
@@ -135,6 +142,11 @@ class LoadResult:
             "requests": self.requests,
             "errors": sum(n for code, n in self.statuses.items() if not 200 <= code < 300),
             "statuses": {str(code): n for code, n in sorted(self.statuses.items())},
+            **(
+                {"per_replica": [n for _, n in sorted(self.by_port.items())]}
+                if len(self.by_port) > 1
+                else {}
+            ),
         }
 
 
@@ -174,6 +186,7 @@ async def _connection(
                 result.requests += 1
                 result.latencies_ms.append((done - now) * 1000)
                 result.statuses[int(head[9:12])] += 1
+                result.by_port[port] += 1
     finally:
         writer.close()
         with contextlib.suppress(Exception):
@@ -181,32 +194,37 @@ async def _connection(
 
 
 async def load(
-    port: int,
+    ports: int | Sequence[int],
     requests: Sequence[bytes],
     connections: int,
     duration: float,
     warmup: float = 1.0,
-    watch: dict[str, int] | None = None,
+    watch: Mapping[str, Sequence[int]] | None = None,
 ) -> dict[str, Any]:
-    """``connections`` closed-loop clients for ``duration`` s after ``warmup`` s; with
-    ``watch`` (name → pid), the CPU each process used per request while measuring."""
-    result = LoadResult(0, duration, [], Counter())
+    """``connections`` closed-loop clients for ``duration`` s after ``warmup`` s, spread
+    over ``ports`` in turn; with ``watch`` (name → pids), the CPU each named group of
+    processes used per request while measuring."""
+    ports = [ports] if isinstance(ports, int) else list(ports)
+    result = LoadResult(0, duration, [], Counter(), Counter(dict.fromkeys(ports, 0)))
     start_at = time.perf_counter() + warmup
     stop_at = start_at + duration
     tasks = [
-        asyncio.create_task(_connection(port, requests, start_at, stop_at, result))
-        for _ in range(connections)
+        asyncio.create_task(_connection(ports[i % len(ports)], requests, start_at, stop_at, result))
+        for i in range(connections)
     ]
     await asyncio.sleep(max(0.0, start_at - time.perf_counter()))
-    pids = {**(watch or {}), "load client": os.getpid()}
-    before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    pids = {**(watch or {}), "load client": [os.getpid()]}
+
+    def cpu(name: str) -> float:
+        return sum(cpu_seconds(pid) for pid in pids[name])
+
+    before = {name: cpu(name) for name in pids}
     machine = machine_cpu_seconds()
     await asyncio.gather(*tasks)
     summary = result.summary()
     if watch is not None and result.requests:
         per_request = {
-            name: round((cpu_seconds(pid) - before[name]) * 1000 / result.requests, 3)
-            for name, pid in pids.items()
+            name: round((cpu(name) - before[name]) * 1000 / result.requests, 3) for name in pids
         }
         per_request["whole machine"] = round(
             (machine_cpu_seconds() - machine) * 1000 / result.requests, 3
@@ -458,6 +476,7 @@ async def run_bench(
     licences: int = LICENCES,
     profile: Path | None = None,
     databases: dict[str, str] | None = None,
+    replicas: int = 1,
 ) -> dict[str, Any]:
     """Run the three measurements; returns the figures (see the module docstring).
 
@@ -476,11 +495,11 @@ async def run_bench(
         try:
             if databases is not None:
                 return await _scenario(
-                    run, nats, databases, duration, connections, peer, licences, profile
+                    run, nats, databases, duration, connections, peer, licences, profile, replicas
                 )
             async with _databases(workdir, postgres) as made:
                 return await _scenario(
-                    run, nats, made, duration, connections, peer, licences, profile
+                    run, nats, made, duration, connections, peer, licences, profile, replicas
                 )
         finally:
             run.stop_all()
@@ -505,18 +524,28 @@ async def _scenario(
     use_peer: bool,
     licences: int,
     profile: Path | None,
+    replicas: int,
 ) -> dict[str, Any]:
     workdir = run.workdir
-    bare = run.bare()
-    verification = run.service("verification", databases["verification"], profile)
+    bares = [run.bare() for _ in range(replicas)]
+    verifications = [
+        run.service("verification", databases["verification"], profile if i == 0 else None)
+        for i in range(replicas)
+    ]
     stand_in = IssuerPeer(PUBLIC_SECURITY, "public-security")
-    issuance = None if use_peer else run.service("issuance", databases["issuance"])
-    for process in filter(None, (bare, verification, issuance)):
-        await _ready(process, "/docs" if process is bare else "/healthz")
+    issuances = (
+        []
+        if use_peer
+        else [run.service("issuance", databases["issuance"]) for _ in range(replicas)]
+    )
+    for process in bares:
+        await _ready(process, "/docs")
+    for process in [*verifications, *issuances]:
+        await _ready(process)
     await _publish(nats, run.namespace, catalogue_events())
 
     async with httpx.AsyncClient(timeout=30) as client:
-        if issuance is not None:
+        if issuances:
             token = mint_token(
                 workdir,
                 department="public-security",
@@ -524,7 +553,7 @@ async def _scenario(
                 operator="bench",
             )
             issued = await _issue_with_issuance(
-                client, f"http://{HOST}:{issuance.port}", token, licences
+                client, f"http://{HOST}:{issuances[0].port}", token, licences
             )
         else:
             await stand_in.attach(nats, f"{run.namespace}.verify.{PUBLIC_SECURITY}")
@@ -539,7 +568,6 @@ async def _scenario(
         counter = mint_token(
             workdir, department="civil-affairs", scopes=["verify:request"], operator="bench"
         )
-        base = f"http://{HOST}:{verification.port}"
         first = {
             "holder": issued[0].holder,
             "item_seq_no": 5,
@@ -547,20 +575,28 @@ async def _scenario(
             "licence_id": issued[0].licence_id,
         }
 
-        async def verified() -> bool:
-            response = await client.post(
-                f"{base}/v1/verifications",
-                json=first,
-                headers={"Authorization": f"Bearer {counter}"},
-            )
-            return response.status_code == 200
+        async def every_replica_answers(body: dict[str, Any], what: str) -> None:
+            # Warm-up outside the measurement: the first offline answer of each replica
+            # waits out the issuer's timeout before its circuit opens.
+            for process in verifications:
 
-        await _until(verified, "the verification service routing to the issuer")
+                async def answered(port: int = process.port) -> bool:
+                    response = await client.post(
+                        f"http://{HOST}:{port}/v1/verifications",
+                        json=body,
+                        headers={"Authorization": f"Bearer {counter}"},
+                    )
+                    return response.status_code == 200
 
-        online_requests = _bodies(issued, verification.port, counter, offline=False)
-        watch = {"verification": verification.process.pid}
-        if issuance is not None:
-            watch["issuance"] = issuance.process.pid
+                await _until(answered, what)
+
+        await every_replica_answers(first, "the verification service routing to the issuer")
+
+        online_requests = _bodies(issued, verifications[0].port, counter, offline=False)
+        verification_ports = [process.port for process in verifications]
+        watch = {"verification": [process.process.pid for process in verifications]}
+        if issuances:
+            watch["issuance"] = [process.process.pid for process in issuances]
         baseline_body = json.dumps(
             {
                 "licence_id": issued[0].licence_id,
@@ -569,37 +605,47 @@ async def _scenario(
                 "purpose": "x",
             }
         ).encode()
-        baseline_requests = [_request(bare.port, "/echo", baseline_body, None)]
+        baseline_requests = [_request(bares[0].port, "/echo", baseline_body, None)]
         results: dict[str, Any] = {
             "database": "postgresql" if "postgresql" in databases["verification"] else "sqlite",
             "issuer": "peer" if use_peer else "issuance",
             "duration_s": duration,
             "licences": len(issued),
+            "replicas": replicas,
             "runs": {},
         }
         for n in connections:
             baseline = await load(
-                bare.port, baseline_requests, n, duration, watch={"bare app": bare.process.pid}
+                [process.port for process in bares],
+                baseline_requests,
+                n,
+                duration,
+                watch={"bare app": [process.process.pid for process in bares]},
             )
-            online = await load(verification.port, online_requests, n, duration, watch=watch)
+            online = await load(verification_ports, online_requests, n, duration, watch=watch)
             results["runs"][str(n)] = {
                 "baseline": baseline,
                 "online": {**online, "ratio": round(online["rps"] / baseline["rps"], 3)},
             }
 
         # Offline: the issuer gone, its latest status list at hand.
-        if issuance is None:
+        if not issuances:
             await _publish(nats, run.namespace, [stand_in.status_list()])
         await _until(
             lambda: _has_status_list(databases["verification"]), "the issuer's status list"
         )
-        if issuance is not None:
-            issuance.stop()
+        if issuances:
+            for process in issuances:
+                process.stop()
         else:
             await stand_in.detach()
-        offline_requests = _bodies(issued, verification.port, counter, offline=True)
+        await every_replica_answers(
+            {**first, "licence_id": None, "qr": issued[0].qr, "allow_offline": True},
+            "an offline answer",
+        )
+        offline_requests = _bodies(issued, verifications[0].port, counter, offline=True)
         for n in connections:
-            offline = await load(verification.port, offline_requests, n, duration, watch=watch)
+            offline = await load(verification_ports, offline_requests, n, duration, watch=watch)
             baseline = results["runs"][str(n)]["baseline"]
             results["runs"][str(n)]["offline"] = {
                 **offline,
@@ -609,13 +655,17 @@ async def _scenario(
 
 
 async def _has_status_list(database_url: str) -> bool:
-    engine = create_async_engine(database_url)
-    try:
-        async with engine.connect() as connection:
-            found = await connection.scalar(text("SELECT count(*) FROM status_lists"))
-    finally:
-        await engine.dispose()
-    return bool(found)
+    def count(connection: Connection) -> int:
+        return int(connection.scalar(text("SELECT count(*) FROM status_lists")) or 0)
+
+    return await run_on_connection(database_url, count) > 0
+
+
+def _at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -626,7 +676,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--connections", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--peer", action="store_true", help="A stand-alone issuer responder")
     parser.add_argument("--licences", type=int, default=LICENCES)
-    parser.add_argument("--profile", type=Path, help="cProfile the verification service")
+    parser.add_argument(
+        "--replicas",
+        type=_at_least_one,
+        default=1,
+        help="Processes of each app, the connections spread over them (default 1)",
+    )
+    parser.add_argument("--profile", type=Path, help="cProfile the (first) verification service")
     args = parser.parse_args(argv)
     result = asyncio.run(
         run_bench(
@@ -637,6 +693,7 @@ def main(argv: list[str] | None = None) -> None:
             peer=args.peer,
             licences=args.licences,
             profile=args.profile,
+            replicas=args.replicas,
         )
     )
     print(json.dumps(result, ensure_ascii=False, indent=2))
