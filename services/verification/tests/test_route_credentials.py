@@ -16,7 +16,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -46,7 +45,6 @@ from wuzheng.verification.testing import (
     Mesh,
     PeerLicence,
     catalogue_events,
-    free_port,
     publish,
     serve_http,
 )
@@ -489,30 +487,15 @@ async def serve_mtls(app: FastAPI, pki: Pki) -> AsyncIterator[str]:
     cert, key = pki.issue("verify.public-security.test", server=True)
     (pki.directory / "server.pem").write_bytes(cert)
     (pki.directory / "server.key").write_bytes(key)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=port,
-            log_level="critical",
-            lifespan="off",
-            ssl_certfile=str(pki.directory / "server.pem"),
-            ssl_keyfile=str(pki.directory / "server.key"),
-            ssl_ca_certs=str(pki.ca_file),
-            ssl_cert_reqs=ssl.CERT_REQUIRED,
-        )
-    )
-    task = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.01)
-        yield f"https://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
+    async with serve_http(
+        app,
+        log_level="critical",
+        ssl_certfile=str(pki.directory / "server.pem"),
+        ssl_keyfile=str(pki.directory / "server.key"),
+        ssl_ca_certs=str(pki.ca_file),
+        ssl_cert_reqs=ssl.CERT_REQUIRED,
+    ) as url:
+        yield url
 
 
 @pytest.fixture
