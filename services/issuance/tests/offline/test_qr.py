@@ -64,7 +64,7 @@ def test_licence_round_trip(suite: SealSuite) -> None:
     assert text.startswith("WZ1:")
     assert QR_ALPHANUMERIC.fullmatch(text)
     assert decode_qr_payload(text) == jws
-    assert verify_compact(decode_qr_payload(text), key.public_jwk()).claims() == LICENCE
+    assert verify_compact(decode_qr_payload(text), key.public_jwk()).claims == LICENCE
 
 
 def test_scanner_line_break_is_tolerated() -> None:

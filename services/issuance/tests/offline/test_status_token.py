@@ -71,7 +71,7 @@ def test_token_shape(key: SealKey) -> None:
     token = status_list_token(ISSUER, _sample(), key, uri=URI, issued_at=T0)
     verified = verify_compact(token, key)
     assert verified.header == {"alg": key.alg, "kid": key.kid, "typ": "statuslist+jwt"}
-    claims = verified.claims()
+    claims = verified.claims
     assert set(claims) == {"iss", "sub", "iat", "exp", "ttl", "status_list"}
     assert claims["sub"] == URI
     assert claims["iat"] == int(T0.timestamp())
@@ -218,7 +218,7 @@ def test_offline_check_end_to_end(key: SealKey) -> None:
     jwks = json.loads(json.dumps(ring.jwks()))
 
     # --- the verifier's side: no call to the issuer -----------------------------------
-    claims = verify_compact(decode_qr_payload(qr_text), jwks, typ="wz-licence+jws").claims()
+    claims = verify_compact(decode_qr_payload(qr_text), jwks, typ="wz-licence+jws").claims
     status_list = parse_status_list_token(list_token, jwks, uri=URI, now=T0)
     assert claims["id"] == licence["id"]
     assert status_list.status_of(claims["status"]) == Status.SUSPENDED

@@ -40,7 +40,7 @@ def test_rotation_keeps_old_tokens_verifiable_and_signs_with_the_new_key() -> No
     # Old tokens verify through the keyring and through the published JWKS alone.
     jwks = ring.jwks()
     assert [k["kid"] for k in jwks["keys"]] == [new.kid, old.kid]
-    assert verify_compact(old_token, jwks).claims() == {"n": 1}
+    assert verify_compact(old_token, jwks).claims == {"n": 1}
     assert verify_compact(old_token, ring).header["kid"] == old.kid
 
 
@@ -109,7 +109,7 @@ def test_rebuild_from_storage() -> None:
         [SealPublicKey.from_jwk(jwk) for jwk in stored_retired],
     )
     assert rebuilt.jwks() == ring.jwks()
-    assert verify_compact(token, rebuilt).claims() == {"n": 1}
+    assert verify_compact(token, rebuilt).claims == {"n": 1}
 
 
 def test_duplicate_kids_are_refused() -> None:

@@ -61,4 +61,4 @@ def test_we_verify_tokens_pyjwt_signed() -> None:
     jwk.update(kid="external-1", alg="EdDSA", use="sig")
     claims = {"sub": "x", "n": 1}
     token = jwt.encode(claims, private, algorithm="EdDSA", headers={"kid": "external-1"})
-    assert verify_compact(token, {"keys": [jwk]}).claims() == claims
+    assert verify_compact(token, {"keys": [jwk]}).claims == claims

@@ -215,8 +215,8 @@ async def test_an_sm2_issuer(issuance: RunningService) -> None:
     jwks = (await issuance.client.get(f"/v1/issuers/{issuer}/jwks.json")).json()
     assert jwks["keys"][0]["crv"] == "SM2"
     verified = verify_compact(reply["answer"], jwks, typ=ANSWER_JWS_TYPE)
-    assert IssuerAnswer.model_validate(verified.claims()).outcome == "valid"
-    assert verify_compact(licence["seal"], jwks).claims()["sub"] == licence["licence_id"]
+    assert IssuerAnswer.model_validate(verified.claims).outcome == "valid"
+    assert verify_compact(licence["seal"], jwks).claims["sub"] == licence["licence_id"]
 
 
 async def test_an_issuer_without_licences_answers_not_found(issuance: RunningService) -> None:

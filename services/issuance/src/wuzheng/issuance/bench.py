@@ -396,7 +396,7 @@ async def _verify(
 
     nats_rate, nats_p50 = await _rate(n, concurrency, over_nats)
     for answer in (answers[0], answers[-1]):  # real, signed, valid answers
-        claims = verify_compact(answer, jwks, typ=ANSWER_JWS_TYPE).claims()
+        claims = verify_compact(answer, jwks, typ=ANSWER_JWS_TYPE).claims
         if claims["outcome"] != "valid":
             raise RuntimeError(f"unexpected answer {claims}")
     rest_rate, rest_p50 = await _rate(max(n // 4, 1), concurrency, over_rest)

@@ -21,7 +21,6 @@ from wuzheng.issuance.seals._errors import (
 )
 from wuzheng.issuance.seals._jws import (
     KeySource,
-    VerifiedJWS,
     key_lookup,
     sign_compact,
     verify_compact,
@@ -55,7 +54,6 @@ __all__ = [
     "TokenError",
     "TokenExpiredError",
     "UnknownKeyError",
-    "VerifiedJWS",
     "canonical_json",
     "derive_kek",
     "generate_seal_key",

@@ -9,13 +9,13 @@ here they are run against what an issuer holds (a keyring, a key, a JWK Set).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Final, NamedTuple, TypeAlias
+from typing import Any, Final, TypeAlias
 
 from wuzheng.issuance.seals._canonical import canonical_json
 from wuzheng.issuance.seals._errors import KeyFormatError, UnknownKeyError
 from wuzheng.issuance.seals._keyring import Keyring
 from wuzheng.issuance.seals._keys import SealKey
-from wuzheng.seals import KeyLookup, SealPublicKey, b64url_encode, json_object
+from wuzheng.seals import KeyLookup, SealPublicKey, VerifiedJws, b64url_encode
 from wuzheng.seals import verify_compact as _verify_compact
 
 _RESERVED_HEADERS: Final = frozenset({"alg", "kid", "crit", "b64", "jwk", "jku", "x5u", "x5c"})
@@ -25,17 +25,6 @@ KeySource: TypeAlias = (
 )
 """Where :func:`verify_compact` looks the token's ``kid`` up: a keyring, one key, a JWK Set
 dict (``{"keys": [...]}``) or a single JWK dict, or an iterable of keys."""
-
-
-class VerifiedJWS(NamedTuple):
-    """A verified token: its protected header and its payload bytes."""
-
-    header: dict[str, Any]
-    payload: bytes
-
-    def claims(self) -> dict[str, Any]:
-        """The payload as a JSON object; :class:`MalformedTokenError` if it is not one."""
-        return json_object(self.payload, "payload")
 
 
 def sign_compact(
@@ -68,8 +57,9 @@ def sign_compact(
     return f"{signing_input}.{b64url_encode(signature)}"
 
 
-def verify_compact(token: str, keys: KeySource, *, typ: str | None = None) -> VerifiedJWS:
-    """Verify a compact JWS against ``keys``; return its header and payload.
+def verify_compact(token: str, keys: KeySource, *, typ: str | None = None) -> VerifiedJws:
+    """Verify a compact JWS against ``keys``; return its header, payload (``claims``: as a
+    JSON object) and kid.
 
     Raises :class:`MalformedTokenError` (not a well-formed JWS, unsupported ``crit``),
     :class:`UnknownKeyError` (``kid`` not among ``keys``), :class:`InvalidSignatureError`
@@ -77,8 +67,7 @@ def verify_compact(token: str, keys: KeySource, *, typ: str | None = None) -> Ve
     from the one required); :class:`KeyFormatError` if the key set's entry for the ``kid``
     is itself unusable.
     """
-    verified = _verify_compact(token, key_lookup(keys), typ=typ)
-    return VerifiedJWS(verified.header, verified.payload)
+    return _verify_compact(token, key_lookup(keys), typ=typ)
 
 
 def key_lookup(keys: KeySource) -> KeyLookup:
