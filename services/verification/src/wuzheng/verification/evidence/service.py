@@ -62,6 +62,7 @@ from wuzheng.verification.licences import repository as licences
 from wuzheng.verification.licences.models import HolderLicence
 from wuzheng.verification.routes.views import RouteView
 from wuzheng.verification.verifications.checks import ask_issuer, check_offline
+from wuzheng.verification.verifications.schemas import OfflineCheck
 
 SCOPE = "evidence:request"
 _PREFERRED = ("valid", "suspended", "expired", "pending_seals", "revoked", "cancelled")
@@ -305,29 +306,56 @@ class EvidenceService:
             evidence.reason = exc.slug
             return evidence, None
         answer = answered.answer
-        usage = Usage(chosen.licence_id, chosen.type_code, chosen.issuer_code)
-        evidence.licence = LicenceEvidence(
-            licence_id=chosen.licence_id,
-            issuer_code=chosen.issuer_code,
-            type_code=chosen.type_code,
-            type_name=await self._type_name(chosen.type_code),
-            outcome=answer.outcome,
+        return await self._found(
+            evidence,
+            chosen,
+            mapping,
+            answer.outcome,
             mode=VerificationMode.ONLINE,
             fields={
                 form: answer.fields[source]
                 for form, source in mapping.items()
                 if source is not None and source in answer.fields
             },
-            unmapped_fields=sorted(form for form, source in mapping.items() if source is None),
             kid=answered.kid,
             signed_answer=answered.token,
         )
-        _settle(evidence, answer.outcome)
-        return evidence, usage
 
-    async def _type_name(self, type_code: str) -> str | None:
-        licence_type = await self.core.catalog.licence_type(type_code)
-        return licence_type.name if licence_type else None
+    async def _found(
+        self,
+        evidence: MaterialEvidence,
+        chosen: HolderLicence,
+        mapping: dict[str, str | None],
+        outcome: VerificationOutcome,
+        *,
+        mode: VerificationMode,
+        kid: str,
+        fields: dict[str, Any] | None = None,
+        signed_answer: str | None = None,
+        offline: OfflineCheck | None = None,
+    ) -> tuple[MaterialEvidence, Usage]:
+        """``evidence`` with the licence checked — online (its ``fields`` and the
+        ``signed_answer``) or ``offline``: a valid one satisfies the material, any other
+        outcome is why it must be submitted."""
+        licence_type = await self.core.catalog.licence_type(chosen.type_code)
+        evidence.licence = LicenceEvidence(
+            licence_id=chosen.licence_id,
+            issuer_code=chosen.issuer_code,
+            type_code=chosen.type_code,
+            type_name=licence_type.name if licence_type else None,
+            outcome=outcome,
+            mode=mode,
+            fields=fields or {},
+            unmapped_fields=sorted(form for form, source in mapping.items() if source is None),
+            kid=kid,
+            signed_answer=signed_answer,
+            offline=offline,
+        )
+        if outcome is VerificationOutcome.VALID:
+            evidence.status = "licence"
+        else:
+            evidence.reason = outcome.value
+        return evidence, Usage(chosen.licence_id, chosen.type_code, chosen.issuer_code)
 
     async def _offline(
         self,
@@ -355,27 +383,15 @@ class EvidenceService:
             evidence.detail = impossible.detail
             return evidence, None
         evidence.reason = evidence.detail = None
-        evidence.licence = LicenceEvidence(
-            licence_id=chosen.licence_id,
-            issuer_code=chosen.issuer_code,
-            type_code=chosen.type_code,
-            type_name=await self._type_name(chosen.type_code),
-            outcome=checked.outcome,
+        return await self._found(
+            evidence,
+            chosen,
+            mapping,
+            checked.outcome,
             mode=VerificationMode.OFFLINE,
-            unmapped_fields=sorted(form for form, source in mapping.items() if source is None),
             kid=checked.kid,
             offline=checked.check(reason),
         )
-        _settle(evidence, checked.outcome)
-        return evidence, Usage(chosen.licence_id, chosen.type_code, chosen.issuer_code)
-
-
-def _settle(evidence: MaterialEvidence, outcome: VerificationOutcome) -> None:
-    """A valid licence satisfies the material; any other outcome is why it must be submitted."""
-    if outcome is VerificationOutcome.VALID:
-        evidence.status = "licence"
-    else:
-        evidence.reason = outcome.value
 
 
 def _recorded(material: MaterialEvidence) -> dict[str, Any]:
