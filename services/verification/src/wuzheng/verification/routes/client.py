@@ -71,7 +71,6 @@ class _Pooled:
     identity: TlsIdentity
     http: httpx.AsyncClient
     in_flight: int = 0
-    retired: bool = False
 
 
 @dataclass
@@ -168,6 +167,7 @@ class IssuerClient:
             await each.http.aclose()
 
     def _close_when_idle(self, pooled: _Pooled) -> None:
+        """Close a retired client once no request uses it (a current one stays open)."""
         if pooled.in_flight or pooled not in self._retired:
             return
         self._retired.remove(pooled)
@@ -182,7 +182,6 @@ class IssuerClient:
         if pooled is not None and pooled.identity is identity:
             return pooled
         if pooled is not None:  # the files changed: new connections present the new ones
-            pooled.retired = True
             self._retired.append(pooled)
             self._close_when_idle(pooled)
             logger.info("client certificate %r of a route changed: reloaded", credential.ref)
@@ -210,8 +209,7 @@ class IssuerClient:
             yield _Channel(pooled.http, pooled=pooled)
         finally:
             pooled.in_flight -= 1
-            if pooled.retired:
-                self._close_when_idle(pooled)
+            self._close_when_idle(pooled)
 
     def timeout_of(self, route: RouteView) -> float:
         return route.timeout_ms / 1000 if route.timeout_ms else self.settings.issuer_timeout

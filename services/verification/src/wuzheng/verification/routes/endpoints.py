@@ -25,7 +25,6 @@ from wuzheng.verification.routes.schemas import (
     RoutePatch,
     RoutesOut,
 )
-from wuzheng.verification.routes.service import credential_of
 
 logger = logging.getLogger("wuzheng.verification.routes")
 
@@ -42,7 +41,7 @@ def _out(core: Core, row: IssuerRoute, names: dict[str, str]) -> RouteOut:
     view = core.routes.view(row)
     health = core.breakers.health(row.issuer_code)
     timeout = view.timeout_ms if view and view.timeout_ms else None
-    credential = credential_of(row) if row.url else None
+    credential = view.credential if view else None  # only a registered URL has one
     return RouteOut(
         issuer_code=row.issuer_code,
         department=row.department,
@@ -129,6 +128,7 @@ async def register_route(
             )
     jwks_url = body.jwks_url or f"{body.url}/v1/issuers/{code}/jwks.json"
     operator = f"{caller.department_code or caller.subject}/{caller.operator_id or '-'}"
+    credential = body.credential.credential() if body.credential else None
     row = await repository.register_url(
         session,
         code,
@@ -137,7 +137,7 @@ async def register_route(
         department=body.department,
         timeout_ms=body.timeout_ms,
         registered_by=operator[:200],
-        credential=body.credential.credential() if body.credential else None,
+        credential=credential,
     )
     try:
         row.url_jwks = await core.client.fetch_jwks(jwks_url, core.routes.view(row))
@@ -149,7 +149,7 @@ async def register_route(
         "route of %s registered at %s (credential: %s) by %s",
         code,
         body.url,
-        body.credential.credential().describe() if body.credential else "none",
+        credential.describe() if credential else "none",
         operator,
     )
     after_commit(session, lambda: core.routes.invalidate(code))
