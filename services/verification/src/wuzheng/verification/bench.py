@@ -194,7 +194,7 @@ async def _connection(
 
 
 async def load(
-    ports: int | Sequence[int],
+    ports: Sequence[int],
     requests: Sequence[bytes],
     connections: int,
     duration: float,
@@ -204,7 +204,6 @@ async def load(
     """``connections`` closed-loop clients for ``duration`` s after ``warmup`` s, spread
     over ``ports`` in turn; with ``watch`` (name → pids), the CPU each named group of
     processes used per request while measuring."""
-    ports = [ports] if isinstance(ports, int) else list(ports)
     result = LoadResult(0, duration, [], Counter(), Counter(dict.fromkeys(ports, 0)))
     start_at = time.perf_counter() + warmup
     stop_at = start_at + duration
