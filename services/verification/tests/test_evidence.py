@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from nats.aio.msg import Msg
 
 from wuzheng.contracts import EventEnvelope, LicenceStatus
-from wuzheng.contracts.events.rescode import ConsentGranted, ConsentRevoked, ConsentScope
+from wuzheng.contracts.events.rescode import ConsentRevoked, ConsentScope
 from wuzheng.contracts.events.verification import VerificationCompleted
 from wuzheng.messaging.testing import wait_until
 from wuzheng.service.testing import RunningService
@@ -18,32 +18,6 @@ from wuzheng.verification.testing import (
     RESCODE_SOURCE,
     Mesh,
 )
-
-
-async def grant(
-    mesh: Mesh,
-    consent_id: str,
-    *,
-    scope: ConsentScope = ConsentScope.ONE_CASE,
-    department: str = "civil-affairs",
-    item: int | None = 5,
-    types: tuple[str, ...] = (ID_CARD,),
-    holder: str = str(PERSON),
-    valid_for: timedelta = timedelta(hours=1),
-) -> None:
-    await mesh.publish(
-        ConsentGranted(
-            consent_id=consent_id,
-            holder=holder,  # type: ignore[arg-type]
-            department=department,
-            item_seq_no=item,
-            licence_types=types,
-            scope=scope,
-            valid_until=datetime.now(UTC) + valid_for,
-        ),
-        RESCODE_SOURCE,
-    )
-    await mesh.wait("consents", f"consent_id = '{consent_id}'")
 
 
 def request(
@@ -66,7 +40,7 @@ async def test_with_consent_every_material_is_resolved(
     )
     await mesh.issue(old)
     await mesh.issue(card)
-    await grant(mesh, "consent-1")
+    await mesh.grant_consent("consent-1")
     response = await verification.client.post(
         "/v1/evidence-requests", json=request("consent-1"), headers=counter
     )
@@ -132,7 +106,7 @@ async def test_without_consent_only_what_needs_none(
 async def test_nothing_to_submit_and_missing_licences(
     verification: RunningService, mesh: Mesh, counter: dict[str, str]
 ) -> None:
-    await grant(mesh, "window-1", scope=ConsentScope.WINDOW, item=None)
+    await mesh.grant_consent("window-1", scope=ConsentScope.WINDOW, item=None)
     missing = await verification.client.post(
         "/v1/evidence-requests", json=request("window-1", item=8), headers=counter
     )
@@ -156,12 +130,12 @@ async def test_nothing_to_submit_and_missing_licences(
 async def test_consent_refusals_are_403_and_recorded(
     verification: RunningService, mesh: Mesh, counter: dict[str, str]
 ) -> None:
-    await grant(mesh, "once")
-    await grant(mesh, "elsewhere", department="taxation")
-    await grant(mesh, "other-item", item=8)
-    await grant(mesh, "someone-else", holder="111:11010519491231002X")
-    await grant(mesh, "expired", valid_for=timedelta(seconds=-1))
-    await grant(mesh, "revoked")
+    await mesh.grant_consent("once")
+    await mesh.grant_consent("elsewhere", department="taxation")
+    await mesh.grant_consent("other-item", item=8)
+    await mesh.grant_consent("someone-else", holder="111:11010519491231002X")
+    await mesh.grant_consent("expired", valid_for=timedelta(seconds=-1))
+    await mesh.grant_consent("revoked")
     await mesh.publish(
         ConsentRevoked(consent_id="revoked", holder=PERSON, revoked_at=datetime.now(UTC)),
         RESCODE_SOURCE,
@@ -220,7 +194,7 @@ async def test_the_event_names_the_consent_and_the_licences_used(
     subscription = await runtime.nats.nc.subscribe(runtime.subject("verification.>"), cb=collect)
     card = mesh.peer.issue(ID_CARD, PERSON)
     await mesh.issue(card)
-    await grant(mesh, "c-event", item=8)
+    await mesh.grant_consent("c-event", item=8)
     response = await verification.client.post(
         "/v1/evidence-requests", json=request("c-event", item=8), headers=counter
     )

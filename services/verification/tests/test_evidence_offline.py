@@ -8,29 +8,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from wuzheng.contracts import HolderCode, LicenceStatus
-from wuzheng.contracts.events.rescode import ConsentGranted, ConsentScope
+from wuzheng.contracts.events.rescode import ConsentScope
 from wuzheng.service.testing import RunningService
-from wuzheng.verification.testing import ID_CARD, ISSUANCE_SOURCE, PERSON, RESCODE_SOURCE, Mesh
+from wuzheng.verification.testing import ID_CARD, ISSUANCE_SOURCE, PERSON, Mesh
 
 OTHER = HolderCode("111:11010519491231002X")
 
 
 async def grant(mesh: Mesh, holder: HolderCode = PERSON) -> None:
     """A window consent (窗口授权) of ``holder`` for civil-affairs, any item, the ID card."""
-    consent_id = f"window-{holder.masked()}"
-    await mesh.publish(
-        ConsentGranted(
-            consent_id=consent_id,
-            holder=holder,
-            department="civil-affairs",
-            item_seq_no=None,
-            licence_types=(ID_CARD,),
-            scope=ConsentScope.WINDOW,
-            valid_until=datetime.now(UTC) + timedelta(hours=1),
-        ),
-        RESCODE_SOURCE,
+    await mesh.grant_consent(
+        f"window-{holder.masked()}", scope=ConsentScope.WINDOW, item=None, holder=str(holder)
     )
-    await mesh.wait("consents", f"consent_id = '{consent_id}'")
 
 
 def evidence(

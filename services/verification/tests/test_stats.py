@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from wuzheng.contracts.events.rescode import ConsentGranted, ConsentScope
+from wuzheng.contracts.events.rescode import ConsentScope
 from wuzheng.service.testing import RunningService
-from wuzheng.verification.testing import ID_CARD, PERSON, RESCODE_SOURCE, Mesh
+from wuzheng.verification.testing import ID_CARD, PERSON, Mesh
 
 
 async def test_usage_top_licences_and_exemption_rate(
@@ -29,19 +29,7 @@ async def test_usage_top_licences_and_exemption_rate(
         headers=other_counter,
     )
     assert refused.status_code == 403
-    await mesh.publish(
-        ConsentGranted(
-            consent_id="w",
-            holder=PERSON,
-            department="civil-affairs",
-            item_seq_no=None,
-            licence_types=(ID_CARD,),
-            scope=ConsentScope.WINDOW,
-            valid_until=datetime.now(UTC) + timedelta(hours=1),
-        ),
-        RESCODE_SOURCE,
-    )
-    await mesh.wait("consents")
+    await mesh.grant_consent("w", scope=ConsentScope.WINDOW, item=None)
     evidence = {"holder": str(PERSON), "purpose": "办事", "consent_token": "w"}
     for item in (8, 8, 8, 5):  # item 8: nothing to submit; item 5: a paper material
         response = await verification.client.post(

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
-import base45  # type: ignore[import-untyped]
 import gmssl_pyx  # type: ignore[import-untyped]
 import jwt
 import sqlalchemy as sa
@@ -61,10 +60,11 @@ from wuzheng.contracts.events.certificate import (
     LicenceIssued,
     StatusListPublished,
 )
+from wuzheng.contracts.events.rescode import ConsentGranted, ConsentScope
 from wuzheng.contracts.problems import InvalidInput
 from wuzheng.contracts.verify import ANSWER_JWS_TYPE, IssuerVerifyRequest
 from wuzheng.messaging import NatsConnection, Responder
-from wuzheng.seals import b64url_encode
+from wuzheng.seals import b64url_encode, encode_qr_payload
 from wuzheng.service import ServiceRuntime
 
 __all__ = [
@@ -334,10 +334,8 @@ class IssuerPeer:
         return self.key.sign(claims, "wuzheng-licence-qr+jwt")
 
     def qr(self, licence: PeerLicence) -> str:
-        """``WZ1:`` + Base45(zlib(sealed QR token))."""
-        packed = zlib.compress(self.qr_token(licence).encode("ascii"), level=9)
-        encoded: bytes = base45.b45encode(packed)
-        return "WZ1:" + encoded.decode("ascii")
+        """The QR text of the sealed QR token: ``WZ1:`` + Base45(zlib(token))."""
+        return encode_qr_payload(self.qr_token(licence))
 
     # -- HTTP ----------------------------------------------------------------------------
 
@@ -585,6 +583,33 @@ class Mesh:
         await self.wait("rm_fields", count=2)
         await self.wait("rm_licence_types", count=2)
         await self.wait("issuer_routes", f"issuer_code = '{self.peer.issuer_code}'")
+
+    async def grant_consent(
+        self,
+        consent_id: str,
+        *,
+        scope: ConsentScope = ConsentScope.ONE_CASE,
+        department: str = "civil-affairs",
+        item: int | None = 5,
+        types: tuple[str, ...] = (ID_CARD,),
+        holder: str = str(PERSON),
+        valid_for: timedelta = timedelta(hours=1),
+    ) -> None:
+        """Announce a consent of ``holder`` (as rescode does: consent.grant.created) and wait
+        until the service has it; by default for civil-affairs, item 5, the ID card."""
+        await self.publish(
+            ConsentGranted(
+                consent_id=consent_id,
+                holder=HolderCode(holder),
+                department=department,
+                item_seq_no=item,
+                licence_types=types,
+                scope=scope,
+                valid_until=datetime.now(UTC) + valid_for,
+            ),
+            RESCODE_SOURCE,
+        )
+        await self.wait("consents", f"consent_id = '{consent_id}'")
 
     async def issue(self, licence: PeerLicence) -> None:
         """Announce a licence the peer issued (certificate.licence.issued) and wait for it."""
