@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from barcode.charsets import code128  # type: ignore[import-untyped]
 
 from wuzheng.contracts import HolderCode
+from wuzheng.rescode.codes.images import barcode_svg
 from wuzheng.rescode.codes.models import Code
 from wuzheng.rescode.context import Rescode
 from wuzheng.rescode.keys import CodeSigner, b64url, b64url_decode
@@ -103,6 +104,15 @@ def decode_code128(svg: str) -> str:
     assert start_code == 105  # Start C: digit pairs
     assert check == (start_code + sum(i * v for i, v in enumerate(data, start=1))) % 103
     return "".join(f"{v:02d}" for v in data)
+
+
+@pytest.mark.parametrize(
+    "digits",
+    ["991833760726250667", "999999999999999999", "001833760726250600", "123456789012345699"],
+)
+def test_the_barcode_draws_every_digit(digits: str) -> None:
+    # A leading pair 99 is also the value of Code 128's "switch to C" (python-barcode #251).
+    assert decode_code128(barcode_svg(digits).decode()) == digits
 
 
 async def test_the_images_draw_the_live_code(
