@@ -225,6 +225,18 @@ async def _verification(bench: Any, context: BenchContext, kind: str) -> list[Fi
     )
     for connections, run in result["runs"].items():
         baseline = run["baseline"]
+        figures.append(
+            Figure(
+                "verification",
+                f"routing floor (bare POST + one NATS request-reply), {connections} connections,"
+                " req/s",
+                run["hop"]["rps"],
+                "/s",
+                kind,
+                "bare FastAPI POST /s",
+                baseline["rps"],
+            )
+        )
         for mode in ("online", "offline"):
             measured = run[mode]
             label = f"{mode} verifications, {connections} connections"

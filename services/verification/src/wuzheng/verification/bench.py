@@ -13,6 +13,10 @@ comes from this process: ``connections`` keep-alive HTTP/1.1 connections, each s
 next request as soon as the previous answer arrived, for ``duration`` seconds after a warm-up.
 
 1. **baseline**: ``POST /echo`` of the bare app (a pydantic body, a JSON answer);
+   **hop**: the same POST of a second bare app that answers only after one NATS
+   request-reply (to a responder in the load process) — the floor any verification routed
+   to an in-mesh issuer stands on, so a report shows how much of the gap is the routing
+   and how much the service's own work;
 2. **online**: ``POST /v1/verifications`` for 100 licences issued by the issuer: routed over
    NATS request-reply to ``verify.<issuer>``, the signed answer checked, the access record
    appended (hash chain, usage row, outbox event) before the answer;
@@ -21,14 +25,15 @@ next request as soon as the previous answer arrived, for ``duration`` seconds af
 
 Each figure: requests/s, p50 and p99 latency (ms), the ratio to the baseline at the same
 number of connections, and ``cpu_ms_per_request``: the CPU time each process (and the whole
-machine) spent per request while it was measured — where the time goes, and how much other
+machine) spent per request while it was measured (the hop's responder counts in the load
+client's) — where the time goes, and how much other
 load shared the machine. Only non-2xx answers are counted as errors (and reported).
 ``--profile FILE`` runs the verification service under cProfile.
 
-``--replicas N`` runs N processes of each app (verification, issuance, and the bare app of
-the baseline, so the ratio stays like for like) and spreads the connections over them, as a
-Kubernetes Service spreads them over pods: whether more cores help, or the CPU each
-verification costs is the limit.
+``--replicas N`` runs N processes of each app (verification, issuance, and the bare and hop
+apps of the references, so the ratios stay like for like) and spreads the connections over
+them, as a Kubernetes Service spreads them over pods: whether more cores help, or the CPU
+each verification costs is the limit.
 """
 
 from __future__ import annotations
@@ -53,7 +58,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from nats import connect as connect_nats
+from nats.aio.msg import Msg
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, make_url
@@ -72,10 +79,13 @@ from wuzheng.verification.testing import (
     catalogue_events,
 )
 
-__all__ = ["bare_app", "run_bench"]
+__all__ = ["bare_app", "hop_app", "run_bench"]
 
 HOST = "127.0.0.1"
 LICENCES = 100
+# Where the hop app (a process of its own) finds NATS and the responder's subject.
+HOP_NATS_URL_ENV = "WUZHENG_BENCH_HOP_NATS_URL"
+HOP_SUBJECT_ENV = "WUZHENG_BENCH_HOP_SUBJECT"
 
 # ``serve`` under cProfile; the stats are written when SIGTERM ends the server (uvicorn
 # re-raises the signal after its graceful shutdown: a no-op handler lets the dump happen).
@@ -115,6 +125,33 @@ def bare_app() -> FastAPI:
         return {"ok": True, "licence_id": body.licence_id, "item_seq_no": body.item_seq_no}
 
     return app
+
+
+def hop_app() -> FastAPI:
+    """The routing floor: the baseline's POST, answered after one NATS request-reply with
+    a bare client (subject and server from the environment, see :data:`HOP_SUBJECT_ENV`)."""
+    url, subject = os.environ[HOP_NATS_URL_ENV], os.environ[HOP_SUBJECT_ENV]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.nats = await connect_nats(url, name="wuzheng-bench-hop")
+        try:
+            yield
+        finally:
+            await app.state.nats.close()
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.post("/echo")
+    async def echo(body: _Echo, request: Request) -> dict[str, Any]:
+        reply = await request.app.state.nats.request(subject, body.licence_id.encode(), 5.0)
+        return {"ok": True, "licence_id": body.licence_id, "answer": reply.data.decode()}
+
+    return app
+
+
+async def _respond(message: Msg) -> None:
+    await message.respond(b"valid:" + message.data)
 
 
 # -- load ---------------------------------------------------------------------------------
@@ -317,14 +354,14 @@ class _Run:
             command = [sys.executable, "-m", module, "serve"]
         return self.start(service, command, env, port)
 
-    def bare(self) -> _Process:
+    def bare(self, factory: str = "bare_app", env: Mapping[str, str] | None = None) -> _Process:
         port = free_port()
         command = [
             sys.executable,
             "-m",
             "uvicorn",
             "--factory",
-            "wuzheng.verification.bench:bare_app",
+            f"wuzheng.verification.bench:{factory}",
             "--host",
             HOST,
             "--port",
@@ -333,7 +370,10 @@ class _Run:
             "warning",
             "--no-access-log",
         ]
-        return self.start("bare", command, dict(os.environ), port)
+        return self.start(factory, command, {**os.environ, **(env or {})}, port)
+
+    def hop(self, subject: str) -> _Process:
+        return self.bare("hop_app", {HOP_NATS_URL_ENV: self.nats_url, HOP_SUBJECT_ENV: subject})
 
     def stop_all(self) -> None:
         while self.processes:
@@ -527,6 +567,7 @@ async def _scenario(
 ) -> dict[str, Any]:
     workdir = run.workdir
     bares = [run.bare() for _ in range(replicas)]
+    hops = await _hop_apps(run, nats, replicas)
     verifications = [
         run.service("verification", databases["verification"], profile if i == 0 else None)
         for i in range(replicas)
@@ -537,7 +578,7 @@ async def _scenario(
         if use_peer
         else [run.service("issuance", databases["issuance"]) for _ in range(replicas)]
     )
-    for process in bares:
+    for process in [*bares, *hops]:
         await _ready(process, "/docs")
     for process in [*verifications, *issuances]:
         await _ready(process)
@@ -604,7 +645,6 @@ async def _scenario(
                 "purpose": "x",
             }
         ).encode()
-        baseline_requests = [_request(bares[0].port, "/echo", baseline_body, None)]
         results: dict[str, Any] = {
             "database": "postgresql" if "postgresql" in databases["verification"] else "sqlite",
             "issuer": "peer" if use_peer else "issuance",
@@ -614,16 +654,12 @@ async def _scenario(
             "runs": {},
         }
         for n in connections:
-            baseline = await load(
-                [process.port for process in bares],
-                baseline_requests,
-                n,
-                duration,
-                watch={"bare app": [process.process.pid for process in bares]},
-            )
+            baseline = await _reference(bares, baseline_body, n, duration)
+            hop = await _reference(hops, baseline_body, n, duration)
             online = await load(verification_ports, online_requests, n, duration, watch=watch)
             results["runs"][str(n)] = {
                 "baseline": baseline,
+                "hop": {**hop, "ratio": round(hop["rps"] / baseline["rps"], 3)},
                 "online": {**online, "ratio": round(online["rps"] / baseline["rps"], 3)},
             }
 
@@ -651,6 +687,26 @@ async def _scenario(
                 "ratio": round(offline["rps"] / baseline["rps"], 3),
             }
     return results
+
+
+async def _hop_apps(run: _Run, nats: NatsConnection, replicas: int) -> list[_Process]:
+    """The hop app's replicas, and their responder: a subscription of the load process."""
+    subject = f"{run.namespace}.bench.hop"
+    await nats.nc.subscribe(subject, cb=_respond)
+    return [run.hop(subject) for _ in range(replicas)]
+
+
+async def _reference(
+    replicas: Sequence[_Process], body: bytes, connections: int, duration: float
+) -> dict[str, Any]:
+    """``POST /echo`` of a reference app (bare or hop), over all its replicas."""
+    return await load(
+        [process.port for process in replicas],
+        [_request(replicas[0].port, "/echo", body, None)],
+        connections,
+        duration,
+        watch={replicas[0].name.replace("_", " "): [p.process.pid for p in replicas]},
+    )
 
 
 async def _has_status_list(database_url: str) -> bool:
