@@ -48,6 +48,12 @@ async def resolve(
     )
 
 
+async def access_log(rescode: RunningService, headers: Headers, holder: HolderCode) -> Any:
+    response = await rescode.client.get(f"/v1/holders/{holder}/access-log", headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
 def problem_type(response: httpx.Response) -> str:
     assert response.headers["content-type"] == "application/problem+json", response.text
     return str(response.json()["type"]).rsplit("/", 1)[1]
@@ -425,7 +431,8 @@ async def test_two_concurrent_scans_use_a_code_once(
 ) -> None:
     import asyncio
 
-    code = await issue(rescode, app_backend, person())
+    holder = person()
+    code = await issue(rescode, app_backend, holder)
     results = await asyncio.gather(
         *(resolve(rescode, counter(operator=f"op-{i}"), code["digits"]) for i in range(4))
     )
@@ -434,3 +441,53 @@ async def test_two_concurrent_scans_use_a_code_once(
     async with rescode.runtime.database.sessionmaker() as session:
         used = await session.scalar(sa.select(Code.used_at).where(Code.id == code["code_id"]))
     assert used is not None
+    # The losers are in the holder's log beside the winner, whichever way they lost (the
+    # code seen used, or the UPDATE that marks it lost to another scan's).
+    log = await access_log(rescode, app_backend, holder)
+    assert sorted(r["result"] for r in log["records"]) == [
+        "code-used",
+        "code-used",
+        "code-used",
+        "identity_only",
+    ]
+    assert (log["chain"]["length"], log["chain"]["intact"]) == (4, True)
+
+
+async def test_a_refused_scan_of_a_found_code_is_in_the_holders_log(
+    rescode: RunningService,
+    app_backend: Headers,
+    counter: Callable[..., Headers],
+    catalog: SampleCatalog,
+    clock: FakeClock,
+    tap: EventTap,
+) -> None:
+    holder = person()
+    code = await issue(rescode, app_backend, holder)
+    assert (await resolve(rescode, counter(), code["digits"])).status_code == 200
+    elsewhere = counter(catalog.civil, operator="op-9")
+    replayed = await resolve(rescode, elsewhere, code["qr"]["payload"])
+    assert problem_type(replayed) == "code-used"
+    newer = await issue(rescode, app_backend, holder)
+    clock.advance(61)
+    assert problem_type(await resolve(rescode, counter(), newer["digits"])) == "code-expired"
+    # A code that is no code names no one: nothing to record, for anyone.
+    assert problem_type(await resolve(rescode, counter(), "1" * 18)) == "code-invalid"
+
+    log = await access_log(rescode, app_backend, holder)
+    oldest_first = [
+        (r["result"], r["department"], r["operator_id"], r["purpose"], r["item_seq_no"])
+        for r in reversed(log["records"])
+    ]
+    assert oldest_first == [
+        ("identity_only", "public-security", "op-7", "办理户口迁移", 101),
+        ("code-used", catalog.civil, "op-9", "办理户口迁移", 101),
+        ("code-expired", "public-security", "op-7", "办理户口迁移", 101),
+    ]
+    assert log["chain"]["intact"] is True
+    announced = await tap.wait_for("rescode.access.recorded", count=3)
+    assert sorted((a.result, a.record_id) for a in announced) == sorted(
+        (r["result"], r["record_id"]) for r in log["records"]
+    )
+    assert {a.holder for a in announced} == {holder}
+    # The refusals are still refused: the code stays used, nothing else changed.
+    assert problem_type(await resolve(rescode, counter(), code["digits"])) == "code-used"

@@ -163,6 +163,18 @@ async def test_a_mandate_covers_only_its_items_and_stops_when_revoked(
     assert refused.status_code == 403
     assert refused.json()["type"].endswith("/mandate-required")
 
+    # Both refused scans named the ward: the ward's log shows who tried, acting for whom.
+    log = await rescode.client.get(f"/v1/holders/{ward}/access-log", headers=app_backend)
+    assert log.status_code == 200, log.text
+    records = log.json()["records"]
+    assert [(r["result"], r["department"], r["item_seq_no"]) for r in records] == [
+        ("mandate-not-applicable", "public-security", 101),
+        ("mandate-not-applicable", catalog.civil, catalog.business_item),
+    ]
+    assert {r["acting"]["agent"] for r in records} == {guardian.masked()}
+    assert {r["acting"]["relation"] for r in records} == {"guardian"}
+    assert log.json()["chain"]["intact"] is True
+
 
 async def test_mandate_rules(
     rescode: RunningService, app_backend: Headers, catalog: SampleCatalog

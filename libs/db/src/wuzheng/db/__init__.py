@@ -12,7 +12,7 @@ Services only ``flush``. Migrations are alembic, one history per service; a serv
 
 from wuzheng.db._base import NAMING_CONVENTION, UtcDateTime, make_metadata, utcnow
 from wuzheng.db._database import Database, PoolSettings, is_sqlite
-from wuzheng.db._dependencies import SessionDep, get_database, get_session
+from wuzheng.db._dependencies import DatabaseDep, SessionDep, get_database, get_session
 from wuzheng.db._migrations import (
     current_revisions,
     downgrade,
@@ -27,6 +27,7 @@ from wuzheng.db._upsert import insert_ignore
 __all__ = [
     "NAMING_CONVENTION",
     "Database",
+    "DatabaseDep",
     "PoolSettings",
     "SessionDep",
     "UtcDateTime",

@@ -24,3 +24,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 # scope="function": the commit happens when the handler returns, before the response is
 # sent, so a failed commit becomes an error response instead of a lie.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+# For a handler that runs more than one transaction (one that may roll back, then another
+# that records what happened): it opens them itself with ``database.transaction()``.
+DatabaseDep = Annotated[Database, Depends(get_database)]

@@ -29,8 +29,9 @@ class AccessRecordOut(BaseModel):
     item_name: str | None
     purpose: str
     result: str = Field(
-        description="For a scan: consented (licences shown) or identity_only; otherwise "
-        "the verification outcome (valid, revoked, …) or error type"
+        description="For a scan: consented (licences shown) or identity_only, or why it "
+        "was refused (code-used, code-expired, mandate-not-applicable); otherwise the "
+        "verification outcome (valid, revoked, …) or error type"
     )
     at: datetime
     licence_ids: list[str] = Field(

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from wuzheng.db import SessionDep
+from wuzheng.db import DatabaseDep, SessionDep
 from wuzheng.rescode.auth import CodeIssuer, CodeResolver, Responses, auth_responses
 from wuzheng.rescode.codes import images, service
 from wuzheng.rescode.codes.schemas import CodeIn, CodeOut, ResolveIn, ResolveOut
@@ -56,7 +56,7 @@ async def issue_code(
 async def resolve_code(
     caller: CodeResolver,
     body: ResolveIn,
-    session: SessionDep,
+    database: DatabaseDep,
     outbox: OutboxDep,
     rescode: RescodeDep,
 ) -> ResolveOut:
@@ -65,8 +65,16 @@ async def resolve_code(
     masked unless the token also carries ``evidence:request`` — who acts for whom when an
     agent shows it, and, when the holder consented for this department and item, the
     holder's licences of the types the item's materials name. Each code resolves once; the
-    scan is recorded in the holder's access log."""
-    return await service.resolve(session, outbox, rescode, caller, body)
+    scan is recorded in the holder's access log — a refused scan of a used, replaced or
+    expired code, or beyond the agent's mandate, too."""
+    try:
+        async with database.transaction() as session:
+            return await service.resolve(session, outbox, rescode, caller, body)
+    except service.ScanRefused as refused:
+        # The scan's transaction has rolled back; the attempt is recorded on its own.
+        async with database.transaction() as session:
+            await service.record_refusal(session, outbox, rescode, refused)
+        raise refused.problem from None
 
 
 _MEDIA = {"svg": "image/svg+xml", "png": "image/png"}

@@ -17,8 +17,12 @@ Resolving a code at the counter, in one transaction:
 6. the scan is recorded in the holder's access log (``rescode.access.recorded``) and
    announced (``rescode.code.scanned``).
 
-A refused attempt changes nothing (the transaction rolls back) but counts against the
-caller's failure bucket.
+A refused attempt changes nothing (the transaction rolls back); a wrong, used or expired
+code counts against the caller's failure bucket. When the refused code was found — used,
+replaced or expired, or shown by an agent whose mandate does not cover the use — it names a
+holder, and :class:`ScanRefused` carries the record of the attempt that the endpoint
+appends to that holder's log once the scan's transaction has rolled back: a photographed
+code tried again, or an agent acting beyond a mandate, is something the holder sees.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wuzheng.auth import Caller
-from wuzheng.contracts import Forbidden, HolderCode, InvalidInput, NotFound
+from wuzheng.contracts import Forbidden, HolderCode, InvalidInput, NotFound, ProblemError
 from wuzheng.contracts.events.rescode import CodeScanned, ConsentScope
 from wuzheng.messaging import Outbox
 from wuzheng.rescode.access_log import service as access_log
@@ -172,8 +176,53 @@ async def _fresh_id(session: AsyncSession, rescode: Rescode) -> tuple[str, str]:
     raise RuntimeError("no free digit code in 8 draws: the codes table is not being purged")
 
 
+class ScanRefused(Exception):
+    """A scan of a found code, refused with ``problem``: ``entry`` is the attempt's record
+    for ``holder``'s access log, to append after the scan's transaction rolled back."""
+
+    def __init__(self, problem: ProblemError, holder: HolderCode, entry: Entry) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+        self.holder = holder
+        self.entry = entry
+
+
+async def record_refusal(
+    session: AsyncSession, outbox: Outbox, rescode: Rescode, refused: ScanRefused
+) -> None:
+    """Append a refused scan to the holder's log (and announce it), in ``session``."""
+    await access_log.record(session, outbox, rescode.vault, refused.holder, refused.entry)
+
+
+async def _refusal(
+    session: AsyncSession,
+    rescode: Rescode,
+    code: Code,
+    problem: ProblemError,
+    department: str,
+    operator: str | None,
+    body: ResolveIn,
+    now: datetime,
+) -> ScanRefused:
+    agent = rescode.vault.open(code.agent_sealed) if code.agent_sealed is not None else None
+    mandate = await session.get(Mandate, code.mandate_id) if code.mandate_id else None
+    entry = Entry(
+        source="scan",
+        department=department,
+        purpose=body.purpose,
+        result=problem.slug,
+        at=now,
+        operator_id=operator,
+        item_seq_no=body.item_seq_no,
+        reference=code.id,
+        agent_masked=shown(agent) if agent else None,
+        relation=mandate.relation if mandate else None,
+    )
+    return ScanRefused(problem, rescode.vault.open(code.holder_sealed), entry)
+
+
 async def _find(session: AsyncSession, rescode: Rescode, text: str, now: datetime) -> Code:
-    """The live code ``text`` names, or the problem saying why there is none."""
+    """The code ``text`` names, live or not, or the problem saying why there is none."""
     text = text.strip()
     if text.startswith(QR_PREFIX):
         claims = rescode.signer.verify(text)
@@ -191,13 +240,17 @@ async def _find(session: AsyncSession, rescode: Rescode, text: str, now: datetim
         )
         if code is None:
             raise CodeInvalid("no code has these digits: mistyped, or never issued")
+    return code
+
+
+def _check_live(code: Code, now: datetime) -> None:
+    """Refuse a found code that was used, replaced or has expired."""
     if code.used_at is not None:
         raise CodeUsed(f"the code was already resolved at {code.used_at.isoformat()}")
     if code.superseded_at is not None:
         raise CodeExpired("the code was replaced by a newer one: scan the code shown now")
     if code.expires_at <= now:
         raise CodeExpired("the code expired: ask the holder to refresh it")
-    return code
 
 
 def _operator(caller: Caller, body: ResolveIn) -> str | None:
@@ -253,9 +306,16 @@ async def resolve(
     now = rescode.now()
     try:
         code = await _find(session, rescode, body.code, now)
-    except (CodeInvalid, CodeExpired, CodeUsed):
+    except (CodeInvalid, CodeExpired):
         rescode.limiter.failed(bucket)
         raise
+    try:
+        _check_live(code, now)
+    except (CodeExpired, CodeUsed) as problem:
+        rescode.limiter.failed(bucket)
+        raise await _refusal(
+            session, rescode, code, problem, department, operator, body, now
+        ) from None
     item = await catalog.item(session, body.item_seq_no)
     if item is None:
         raise InvalidInput(
@@ -264,7 +324,12 @@ async def resolve(
                 {"field": "body.item_seq_no", "message": "not in the catalogue", "type": "item"}
             ],
         )
-    party = await _party(session, rescode, code, body.item_seq_no, now)
+    try:
+        party = await _party(session, rescode, code, body.item_seq_no, now)
+    except MandateNotApplicable as problem:
+        raise await _refusal(
+            session, rescode, code, problem, department, operator, body, now
+        ) from None
     # Every read first, then the writes: on SQLite the write lock is held for less time.
     consent = await consents.applicable(
         session, code.holder_hash, department, body.item_seq_no, now
@@ -292,7 +357,8 @@ async def resolve(
     )
     if getattr(marked, "rowcount", 0) != 1:
         rescode.limiter.failed(bucket)
-        raise CodeUsed("the code was resolved by another scan just now")
+        lost = CodeUsed("the code was resolved by another scan just now")
+        raise await _refusal(session, rescode, code, lost, department, operator, body, now)
     if consent is not None and not await consents.consume(
         session, outbox, consent, party.holder, by="scan", reference=code.id, now=now
     ):
