@@ -334,11 +334,13 @@ async def test_issuance_killed_while_verifications_run(drive: Mesh) -> None:
         drive.issuance.start()
         drive_ready = await asyncio.to_thread(drive.issuance.wait_ready)
         phase = "after"
+        ready_at = time.monotonic()
 
         async def online_again() -> bool:
             return any(r[0] == "after" and r[3] == "online" for r in results)
 
         await wait_until(online_again, timeout=60, interval=0.2, message="online answers again")
+        online_after = time.monotonic() - ready_at
         await asyncio.sleep(0.5)
     finally:
         stop.set()
@@ -347,7 +349,8 @@ async def test_issuance_killed_while_verifications_run(drive: Mesh) -> None:
     summary = Counter((r[0], r[2], r[3] or r[4].rsplit("/", 1)[-1]) for r in results)
     print(
         f"\nissuance fault: issuance (the issuer) SIGKILLed, restarted, ready again in "
-        f"{drive_ready:.1f}s ({down_for:.1f}s in all); {len(results)} verifications: "
+        f"{drive_ready:.1f}s ({down_for:.1f}s in all), online answers {online_after:.1f}s "
+        f"after it was ready; {len(results)} verifications: "
         + ", ".join(
             f"{stage}/{status}/{how}: {n}" for (stage, status, how), n in sorted(summary.items())
         )

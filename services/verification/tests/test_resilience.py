@@ -52,6 +52,8 @@ async def test_unreachable_issuer_is_503_then_the_circuit_opens_and_recovers(
     assert health["state"] == "open"
     assert health["consecutive_failures"] == 3
     assert health["last_success_at"] is not None
+    assert health["open_for_seconds"] == 0.5  # breaker_open_seconds caps the first spell
+    assert 0 < health["retry_after_seconds"] <= 0.5
     assert await circuit_gauge(verification) == 1.0  # what the dashboard and alert read
 
     started = time.monotonic()
@@ -73,6 +75,7 @@ async def test_unreachable_issuer_is_503_then_the_circuit_opens_and_recovers(
     health = await route_health(verification)
     assert health["state"] == "closed"
     assert health["consecutive_failures"] == 0
+    assert (health["open_for_seconds"], health["retry_after_seconds"]) == (0, 0)
     assert await circuit_gauge(verification) == 0.0
 
 

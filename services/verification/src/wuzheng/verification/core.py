@@ -32,7 +32,11 @@ class Core:
         self.settings = settings
         self.database = runtime.database
         self.hasher = HolderHasher(settings.holder_secret.get_secret_value())
-        self.breakers = Breakers(settings.breaker_failures, settings.breaker_open_seconds)
+        self.breakers = Breakers(
+            settings.breaker_failures,
+            settings.breaker_open_seconds,
+            settings.breaker_first_open_seconds,
+        )
         self.client = IssuerClient(settings, runtime.nats, runtime.topology, self.breakers)
         self.routes = RouteRegistry(runtime.database, settings, self.client)
         self.catalog = CatalogReader(runtime.database, settings.read_model_ttl)

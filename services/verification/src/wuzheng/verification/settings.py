@@ -37,8 +37,18 @@ class VerificationSettings(ServiceSettings):
     breaker_failures: int = Field(
         5, ge=1, le=1000, description="Consecutive failures that open an issuer's circuit"
     )
+    breaker_first_open_seconds: float = Field(
+        1.0,
+        gt=0,
+        le=3600,
+        description="How long a circuit first fails fast before one trial; each failed trial "
+        "doubles it, up to BREAKER_OPEN_SECONDS",
+    )
     breaker_open_seconds: float = Field(
-        10.0, gt=0, le=3600, description="How long an open circuit fails fast before one trial"
+        10.0,
+        gt=0,
+        le=3600,
+        description="The longest an open circuit fails fast before one trial",
     )
     answer_max_skew: float = Field(
         300.0, gt=0, description="Seconds an answer's answered_at may differ from our clock"

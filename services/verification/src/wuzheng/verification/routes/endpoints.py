@@ -74,6 +74,8 @@ def _out(core: Core, row: IssuerRoute, names: dict[str, str]) -> RouteOut:
             last_failure_at=health.last_failure_at,
             last_error=health.last_error,
             opened_at=health.opened_at,
+            open_for_seconds=health.open_for,
+            retry_after_seconds=round(core.breakers.retry_after(row.issuer_code), 1),
         ),
     )
 

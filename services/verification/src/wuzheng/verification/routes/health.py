@@ -1,8 +1,11 @@
 """Route health and the circuit breaker, per issuer and per replica (kept in memory).
 
 Closed: requests go through; ``failures`` consecutive failures open the circuit. Open:
-requests fail fast (``issuer_unavailable``) for ``open_seconds``; then one trial request is let
-through (half-open): its success closes the circuit, its failure opens it again.
+requests fail fast (``issuer_unavailable``) for ``first_open_seconds``; then one trial request
+is let through (half-open): its success closes the circuit, its failure opens it again for
+twice as long, up to ``open_seconds``. An issuer back after a restart of a few seconds is
+tried again within about as long as it was away, while one that stays down costs one
+trial per ``open_seconds``.
 
 Each replica decides for itself, as client-side breakers do: a replica whose own calls
 succeed has no reason to stop because another's failed (a network path, not the issuer,
@@ -15,6 +18,7 @@ Prometheus it says how many replicas have given up on an issuer (alert
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -42,22 +46,32 @@ class RouteHealth:
     last_failure_at: datetime | None = None
     last_error: str | None = None
     opened_at: datetime | None = None
+    open_for: float = 0.0  # seconds the circuit stays open this time (0 when closed)
     invalid_answers: int = 0
     _opened_monotonic: float = 0.0
     _trial_in_flight: bool = False
 
-    def retry_after(self, open_seconds: float) -> float:
-        """Seconds until an open circuit lets a trial through."""
-        if self.state is not CircuitState.OPEN:
-            return 0.0
-        return max(0.0, self._opened_monotonic + open_seconds - time.monotonic())
-
 
 class Breakers:
-    def __init__(self, failures: int, open_seconds: float) -> None:
+    def __init__(
+        self,
+        failures: int,
+        open_seconds: float,
+        first_open_seconds: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.failures = failures
         self.open_seconds = open_seconds
+        self.first_open_seconds = min(first_open_seconds or open_seconds, open_seconds)
+        self._clock = clock
         self._health: dict[str, RouteHealth] = {}
+
+    def retry_after(self, issuer_code: str) -> float:
+        """Seconds until the issuer's open circuit lets a trial through (0 unless open)."""
+        health = self.health(issuer_code)
+        if health.state is not CircuitState.OPEN:
+            return 0.0
+        return max(0.0, health._opened_monotonic + health.open_for - self._clock())
 
     def health(self, issuer_code: str) -> RouteHealth:
         health = self._health.get(issuer_code)
@@ -74,7 +88,7 @@ class Breakers:
         if health.state is CircuitState.CLOSED:
             return True
         if health.state is CircuitState.OPEN:
-            if health.retry_after(self.open_seconds) > 0:
+            if self.retry_after(issuer_code) > 0:
                 return False
             health.state = CircuitState.HALF_OPEN
             health._trial_in_flight = False
@@ -96,6 +110,7 @@ class Breakers:
             CIRCUIT_OPEN.labels(issuer=issuer_code).set(0)
         health.state = CircuitState.CLOSED
         health.opened_at = None
+        health.open_for = 0.0
         health._trial_in_flight = False
 
     def invalid_answer(self, issuer_code: str, error: str) -> None:
@@ -112,10 +127,15 @@ class Breakers:
         health.consecutive_failures += 1
         health.last_failure_at = utcnow()
         health.last_error = error[:300]
-        trial = health.state is CircuitState.HALF_OPEN
         health._trial_in_flight = False
-        if trial or health.consecutive_failures >= self.failures:
-            health.state = CircuitState.OPEN
-            health.opened_at = health.last_failure_at
-            health._opened_monotonic = time.monotonic()
-            CIRCUIT_OPEN.labels(issuer=issuer_code).set(1)
+        if health.state is CircuitState.HALF_OPEN:  # the trial failed: twice as long
+            health.open_for = min(health.open_for * 2, self.open_seconds)
+        elif health.state is CircuitState.CLOSED and health.consecutive_failures >= self.failures:
+            health.open_for = self.first_open_seconds
+        elif health.state is CircuitState.CLOSED:
+            return
+        # Open (again), or a request sent before it opened failed late: from now.
+        health.state = CircuitState.OPEN
+        health.opened_at = health.last_failure_at
+        health._opened_monotonic = self._clock()
+        CIRCUIT_OPEN.labels(issuer=issuer_code).set(1)

@@ -130,6 +130,11 @@ class Health(BaseModel):
     last_failure_at: datetime | None
     last_error: str | None
     opened_at: datetime | None
+    open_for_seconds: float = Field(
+        description="How long the circuit stays open this time (doubles with each failed "
+        "trial); 0 when closed"
+    )
+    retry_after_seconds: float = Field(description="Until the next trial request; 0 unless open")
 
 
 class RouteOut(BaseModel):
