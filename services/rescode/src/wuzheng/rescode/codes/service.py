@@ -206,19 +206,35 @@ async def _refusal(
 ) -> ScanRefused:
     agent = rescode.vault.open(code.agent_sealed) if code.agent_sealed is not None else None
     mandate = await session.get(Mandate, code.mandate_id) if code.mandate_id else None
-    entry = Entry(
+    entry = _scan_entry(code, body, department, operator, now, problem.slug, agent, mandate)
+    return ScanRefused(problem, rescode.vault.open(code.holder_sealed), entry)
+
+
+def _scan_entry(
+    code: Code,
+    body: ResolveIn,
+    department: str,
+    operator: str | None,
+    now: datetime,
+    result: str,
+    agent: HolderCode | None,
+    mandate: Mandate | None,
+    licence_ids: tuple[str, ...] = (),
+) -> Entry:
+    """The holder's access-log record of a scan of ``code``, answered or refused."""
+    return Entry(
         source="scan",
         department=department,
         purpose=body.purpose,
-        result=problem.slug,
+        result=result,
         at=now,
         operator_id=operator,
         item_seq_no=body.item_seq_no,
         reference=code.id,
         agent_masked=shown(agent) if agent else None,
         relation=mandate.relation if mandate else None,
+        licence_ids=licence_ids,
     )
-    return ScanRefused(problem, rescode.vault.open(code.holder_sealed), entry)
 
 
 async def _find(session: AsyncSession, rescode: Rescode, text: str, now: datetime) -> Code:
@@ -364,18 +380,16 @@ async def resolve(
     ):
         consent, types, licences = None, [], []  # another scan used it up just now
 
-    entry = Entry(
-        source="scan",
-        department=department,
-        purpose=body.purpose,
-        result="consented" if consent is not None else "identity_only",
-        at=now,
-        operator_id=operator,
-        item_seq_no=body.item_seq_no,
-        reference=code.id,
-        agent_masked=shown(party.agent) if party.agent else None,
-        relation=party.mandate.relation if party.mandate else None,
-        licence_ids=tuple(licence.licence_id for licence in licences),
+    entry = _scan_entry(
+        code,
+        body,
+        department,
+        operator,
+        now,
+        "consented" if consent is not None else "identity_only",
+        party.agent,
+        party.mandate,
+        tuple(licence.licence_id for licence in licences),
     )
     scanned = CodeScanned(
         code_id=code.id,
