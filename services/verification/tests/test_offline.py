@@ -141,6 +141,7 @@ async def test_offline_with_a_kept_copy_and_what_it_needs(
     )
     assert no_list.status_code == 503
     assert "no status list" in no_list.json()["detail"]
+    assert "Retry-After" not in no_list.headers  # the circuit is still closed
 
     await publish_status_list(mesh)
     response = await verification.client.post(
@@ -154,6 +155,10 @@ async def test_offline_with_a_kept_copy_and_what_it_needs(
     )
     assert no_copy.status_code == 503
     assert "QR form" in no_copy.json()["detail"]
+    # Its failure was the third (breaker_failures = 3): the circuit is open, and the answer
+    # says when the issuer will be tried again.
+    assert no_copy.headers["Retry-After"] == "1"
+    assert 0 < no_copy.json()["retry_after_seconds"] <= 0.5
 
 
 async def test_a_too_old_status_list_is_not_used(

@@ -48,6 +48,7 @@ async def test_unreachable_issuer_is_503_then_the_circuit_opens_and_recovers(
         problem = failed.json()
         assert problem["type"].endswith("/issuer_unavailable")
         assert problem["issuer_code"] == PUBLIC_SECURITY
+        assert "Retry-After" not in failed.headers  # asked and failed: no trial to wait for
     health = await route_health(verification)
     assert health["state"] == "open"
     assert health["consecutive_failures"] == 3
@@ -62,6 +63,8 @@ async def test_unreachable_issuer_is_503_then_the_circuit_opens_and_recovers(
     )
     assert fast.status_code == 503
     assert fast.json()["circuit"] == "open"
+    assert 0 < fast.json()["retry_after_seconds"] <= 0.5
+    assert fast.headers["Retry-After"] == "1"  # whole seconds, at least one
     assert time.monotonic() - started < 0.2  # fails fast, the issuer is not asked
 
     await mesh.peer.attach(

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 from wuzheng.auth import InsufficientScope
@@ -75,11 +76,24 @@ class InvalidIdentifier(VerificationProblem, InvalidInput):
 
 
 class IssuerUnavailable(VerificationProblem, ServiceUnavailable):
-    """The issuer could not be reached (timeout, no responder, open circuit)."""
+    """The issuer could not be reached (timeout, no responder, open circuit).
+
+    ``retry_after``: seconds until the open circuit lets a trial through, answered as the
+    ``Retry-After`` header (whole seconds, at least 1) and ``retry_after_seconds``."""
 
     slug = "issuer_unavailable"
     title = "Issuer unavailable"
     result = "failed:issuer_unavailable"
+
+    def __init__(
+        self, detail: str | None = None, *, retry_after: float | None = None, **extensions: Any
+    ) -> None:
+        if retry_after is not None:
+            extensions["retry_after_seconds"] = round(retry_after, 1)
+        super().__init__(detail, **extensions)
+        self.headers = (
+            {"Retry-After": str(max(1, math.ceil(retry_after)))} if retry_after is not None else {}
+        )
 
 
 class IssuerAnswerInvalid(VerificationProblem):

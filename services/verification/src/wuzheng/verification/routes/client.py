@@ -248,7 +248,7 @@ class IssuerClient:
             f"failures; last: {health.last_error})",
             issuer_code=code,
             circuit="open",
-            retry_after_seconds=round(self.breakers.retry_after(code), 1),
+            retry_after=self.breakers.retry_after(code),
         )
 
     def _open(self, route: RouteView, stack: contextlib.ExitStack) -> _Channel | None:

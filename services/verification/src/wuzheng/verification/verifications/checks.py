@@ -259,7 +259,11 @@ async def check_offline(
     code = route.issuer_code
 
     def unavailable(why: str) -> IssuerUnavailable:
-        return IssuerUnavailable(f"{reason}; offline check impossible: {why}", issuer_code=code)
+        return IssuerUnavailable(
+            f"{reason}; offline check impossible: {why}",
+            issuer_code=code,
+            retry_after=core.breakers.retry_after(code) or None,  # when the circuit is open
+        )
 
     source: Literal["qr", "cache"] = "qr"
     if sealed is None:

@@ -28,7 +28,10 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"description": "Unknown service item or issuer (recorded)"},
     422: {"description": "Malformed identifier or QR code, naming the bad segment (recorded)"},
     502: {"description": "The issuer's answer failed verification, or it refused (recorded)"},
-    503: {"description": "issuer_unavailable: the issuer cannot be reached (recorded)"},
+    503: {
+        "description": "issuer_unavailable: the issuer cannot be reached (recorded); with "
+        "its circuit open, Retry-After says when it is tried again"
+    },
 }
 
 
