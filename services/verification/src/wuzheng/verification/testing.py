@@ -595,7 +595,7 @@ class Mesh:
         holder: str = str(PERSON),
         valid_for: timedelta = timedelta(hours=1),
     ) -> None:
-        """Announce a consent of ``holder`` (as rescode does: consent.grant.created) and wait
+        """Announce a consent of ``holder`` (as rescode does: consent.grant.granted) and wait
         until the service has it; by default for civil-affairs, item 5, the ID card."""
         await self.publish(
             ConsentGranted(

@@ -128,12 +128,12 @@ class Breakers:
         health.last_failure_at = utcnow()
         health.last_error = error[:300]
         health._trial_in_flight = False
-        if health.state is CircuitState.HALF_OPEN:  # the trial failed: twice as long
-            health.open_for = min(health.open_for * 2, self.open_seconds)
-        elif health.state is CircuitState.CLOSED and health.consecutive_failures >= self.failures:
+        if health.state is CircuitState.CLOSED:
+            if health.consecutive_failures < self.failures:
+                return
             health.open_for = self.first_open_seconds
-        elif health.state is CircuitState.CLOSED:
-            return
+        elif health.state is CircuitState.HALF_OPEN:  # the trial failed: twice as long
+            health.open_for = min(health.open_for * 2, self.open_seconds)
         # Open (again), or a request sent before it opened failed late: from now.
         health.state = CircuitState.OPEN
         health.opened_at = health.last_failure_at
