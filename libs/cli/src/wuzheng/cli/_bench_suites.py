@@ -225,18 +225,21 @@ async def _verification(bench: Any, context: BenchContext, kind: str) -> list[Fi
     )
     for connections, run in result["runs"].items():
         baseline = run["baseline"]
-        figures.append(
-            Figure(
-                "verification",
-                f"routing floor (bare POST + one NATS request-reply), {connections} connections,"
-                " req/s",
-                run["hop"]["rps"],
-                "/s",
-                kind,
-                "bare FastAPI POST /s",
-                baseline["rps"],
+        for floor, what in (
+            ("hop", "routing floor (bare POST + one NATS request-reply)"),
+            ("issuer_hop", "issuer floor (bare POST + the issuer's real answer, unchecked)"),
+        ):
+            figures.append(
+                Figure(
+                    "verification",
+                    f"{what}, {connections} connections, req/s",
+                    run[floor]["rps"],
+                    "/s",
+                    kind,
+                    "bare FastAPI POST /s",
+                    baseline["rps"],
+                )
             )
-        )
         for mode in ("online", "offline"):
             measured = run[mode]
             label = f"{mode} verifications, {connections} connections"

@@ -16,7 +16,11 @@ next request as soon as the previous answer arrived, for ``duration`` seconds af
    **hop**: the same POST of a second bare app that answers only after one NATS
    request-reply (to a responder in the load process) — the floor any verification routed
    to an in-mesh issuer stands on, so a report shows how much of the gap is the routing
-   and how much the service's own work;
+   and how much the service's own work; **issuer hop**: the hop app forwarding the very
+   question the verification service asks to the issuer's ``verify.<issuer>`` and
+   returning its reply unchecked — the most an online verification could reach with the
+   verification service's own work (identifier, entitlement, signature check, record)
+   costing nothing;
 2. **online**: ``POST /v1/verifications`` for 100 licences issued by the issuer: routed over
    NATS request-reply to ``verify.<issuer>``, the signed answer checked, the access record
    appended (hash chain, usage row, outbox event) before the answer;
@@ -58,7 +62,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from nats import connect as connect_nats
 from nats.aio.msg import Msg
 from pydantic import BaseModel
@@ -69,6 +73,7 @@ from stdnum.cn import ric
 
 from wuzheng.auth import ensure_dev_signing_key, mint_token
 from wuzheng.contracts import EventEnvelope, EventPayload
+from wuzheng.contracts.verify import IssuerVerifyReply, IssuerVerifyRequest
 from wuzheng.db import run_on_connection
 from wuzheng.messaging import NatsConnection, mesh_topology
 from wuzheng.messaging.server import NatsServerProcess, free_port
@@ -86,6 +91,8 @@ LICENCES = 100
 # Where the hop app (a process of its own) finds NATS and the responder's subject.
 HOP_NATS_URL_ENV = "WUZHENG_BENCH_HOP_NATS_URL"
 HOP_SUBJECT_ENV = "WUZHENG_BENCH_HOP_SUBJECT"
+HOP_ISSUER_SUBJECT_ENV = "WUZHENG_BENCH_HOP_ISSUER_SUBJECT"
+_JSON_HEADERS = {"Content-Type": "application/json"}
 
 # ``serve`` under cProfile; the stats are written when SIGTERM ends the server (uvicorn
 # re-raises the signal after its graceful shutdown: a no-op handler lets the dump happen).
@@ -128,9 +135,18 @@ def bare_app() -> FastAPI:
 
 
 def hop_app() -> FastAPI:
-    """The routing floor: the baseline's POST, answered after one NATS request-reply with
-    a bare client (subject and server from the environment, see :data:`HOP_SUBJECT_ENV`)."""
+    """The two floors, each a POST answered after one NATS request-reply with a bare client
+    (server and subjects from the environment, see :data:`HOP_SUBJECT_ENV`):
+
+    - ``/echo``, the routing floor: the baseline's POST, answered by a responder that only
+      echoes;
+    - ``/ask``, the issuer floor: the question a verification sends its issuer, forwarded
+      to the issuer's own ``verify.<issuer>`` and its reply returned as it came, the
+      signature unchecked and nothing recorded — all of an online verification except
+      the verification service's own work.
+    """
     url, subject = os.environ[HOP_NATS_URL_ENV], os.environ[HOP_SUBJECT_ENV]
+    issuer_subject = os.environ[HOP_ISSUER_SUBJECT_ENV]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -146,6 +162,16 @@ def hop_app() -> FastAPI:
     async def echo(body: _Echo, request: Request) -> dict[str, Any]:
         reply = await request.app.state.nats.request(subject, body.licence_id.encode(), 5.0)
         return {"ok": True, "licence_id": body.licence_id, "answer": reply.data.decode()}
+
+    @app.post("/ask")
+    async def ask(question: IssuerVerifyRequest, request: Request) -> Response:
+        reply = await request.app.state.nats.request(
+            issuer_subject, question.model_dump_json().encode(), 5.0, headers=_JSON_HEADERS
+        )
+        # Like the service, read the reply: a problem or no signed answer is an error here.
+        answered = IssuerVerifyReply.model_validate_json(reply.data)
+        status = 200 if answered.answer and answered.problem is None else 502
+        return Response(reply.data, status_code=status, media_type="application/json")
 
     return app
 
@@ -372,8 +398,15 @@ class _Run:
         ]
         return self.start(factory, command, {**os.environ, **(env or {})}, port)
 
-    def hop(self, subject: str) -> _Process:
-        return self.bare("hop_app", {HOP_NATS_URL_ENV: self.nats_url, HOP_SUBJECT_ENV: subject})
+    def hop(self, subject: str, issuer_subject: str) -> _Process:
+        return self.bare(
+            "hop_app",
+            {
+                HOP_NATS_URL_ENV: self.nats_url,
+                HOP_SUBJECT_ENV: subject,
+                HOP_ISSUER_SUBJECT_ENV: issuer_subject,
+            },
+        )
 
     def stop_all(self) -> None:
         while self.processes:
@@ -630,14 +663,16 @@ async def _scenario(
 
                 await _until(answered, what)
 
-        await every_replica_answers(first, "the verification service routing to the issuer")
-
-        online_requests = _bodies(issued, verifications[0].port, counter, offline=False)
-        verification_ports = [process.port for process in verifications]
-        watch = {"verification": [process.process.pid for process in verifications]}
+        async with _questions_seen(nats, run) as question:
+            await every_replica_answers(first, "the verification service routing to the issuer")
+            asked = await asyncio.wait_for(question, 10)
+        verification_watch = {"verification": [process.process.pid for process in verifications]}
+        # The issuer floor's CPU: the hop app's and the issuer's (the verification idles).
+        floor_watch = {"hop app": [process.process.pid for process in hops]}
         if issuances:
-            watch["issuance"] = [process.process.pid for process in issuances]
-        baseline_body = json.dumps(
+            issuance_pids = [process.process.pid for process in issuances]
+            verification_watch["issuance"] = floor_watch["issuance"] = issuance_pids
+        echo_body = json.dumps(
             {
                 "licence_id": issued[0].licence_id,
                 "holder": issued[0].holder,
@@ -645,6 +680,16 @@ async def _scenario(
                 "purpose": "x",
             }
         ).encode()
+        baseline = _Target.echo(bares, echo_body, "bare app")
+        compared = {
+            "hop": _Target.echo(hops, echo_body, "hop app"),
+            "issuer_hop": _Target(hops, _questions(asked, issued, hops[0].port), floor_watch),
+            "online": _Target(
+                verifications,
+                _bodies(issued, verifications[0].port, counter, offline=False),
+                verification_watch,
+            ),
+        }
         results: dict[str, Any] = {
             "database": "postgresql" if "postgresql" in databases["verification"] else "sqlite",
             "issuer": "peer" if use_peer else "issuance",
@@ -654,13 +699,10 @@ async def _scenario(
             "runs": {},
         }
         for n in connections:
-            baseline = await _reference(bares, baseline_body, n, duration)
-            hop = await _reference(hops, baseline_body, n, duration)
-            online = await load(verification_ports, online_requests, n, duration, watch=watch)
+            measured = await baseline.load(n, duration)
             results["runs"][str(n)] = {
-                "baseline": baseline,
-                "hop": {**hop, "ratio": round(hop["rps"] / baseline["rps"], 3)},
-                "online": {**online, "ratio": round(online["rps"] / baseline["rps"], 3)},
+                "baseline": measured,
+                **await _compared(compared, n, duration, measured),
             }
 
         # Offline: the issuer gone, its latest status list at hand.
@@ -678,35 +720,97 @@ async def _scenario(
             {**first, "licence_id": None, "qr": issued[0].qr, "allow_offline": True},
             "an offline answer",
         )
-        offline_requests = _bodies(issued, verifications[0].port, counter, offline=True)
+        offline = _Target(
+            verifications,
+            _bodies(issued, verifications[0].port, counter, offline=True),
+            verification_watch,
+        )
         for n in connections:
-            offline = await load(verification_ports, offline_requests, n, duration, watch=watch)
-            baseline = results["runs"][str(n)]["baseline"]
-            results["runs"][str(n)]["offline"] = {
-                **offline,
-                "ratio": round(offline["rps"] / baseline["rps"], 3),
-            }
+            run_n = results["runs"][str(n)]
+            run_n.update(await _compared({"offline": offline}, n, duration, run_n["baseline"]))
     return results
 
 
 async def _hop_apps(run: _Run, nats: NatsConnection, replicas: int) -> list[_Process]:
-    """The hop app's replicas, and their responder: a subscription of the load process."""
+    """The hop app's replicas, and the routing floor's responder: a subscription of the
+    load process (the issuer floor's is the issuer's)."""
     subject = f"{run.namespace}.bench.hop"
     await nats.nc.subscribe(subject, cb=_respond)
-    return [run.hop(subject) for _ in range(replicas)]
+    return [run.hop(subject, _issuer_subject(run)) for _ in range(replicas)]
 
 
-async def _reference(
-    replicas: Sequence[_Process], body: bytes, connections: int, duration: float
+def _issuer_subject(run: _Run) -> str:
+    return f"{run.namespace}.verify.{PUBLIC_SECURITY}"
+
+
+@contextlib.asynccontextmanager
+async def _questions_seen(
+    nats: NatsConnection, run: _Run
+) -> AsyncIterator[asyncio.Future[dict[str, Any]]]:
+    """The first question a verification service sends the issuer, as it was sent: a
+    plain subscription beside the issuer's queue group sees a copy and does not answer."""
+    seen: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+
+    async def keep(message: Msg) -> None:
+        if not seen.done():
+            seen.set_result(json.loads(message.data))
+
+    subscription = await nats.nc.subscribe(_issuer_subject(run), cb=keep)
+    try:
+        yield seen
+    finally:
+        await subscription.unsubscribe()
+
+
+def _questions(question: Mapping[str, Any], issued: Sequence[_Issued], port: int) -> list[bytes]:
+    """``question`` asked of each licence (its identifier, holder and a nonce of its own)."""
+    return [
+        _request(
+            port,
+            "/ask",
+            json.dumps(
+                {
+                    **question,
+                    "licence_id": licence.licence_id,
+                    "holder": licence.holder,
+                    "nonce": secrets.token_urlsafe(18),
+                }
+            ).encode(),
+            None,
+        )
+        for licence in issued
+    ]
+
+
+@dataclass(frozen=True)
+class _Target:
+    """What one figure loads: an app's replicas, the requests its connections send in
+    turn, and the processes (by name) whose CPU is counted."""
+
+    replicas: Sequence[_Process]
+    requests: Sequence[bytes]
+    watch: Mapping[str, Sequence[int]]
+
+    @classmethod
+    def echo(cls, replicas: Sequence[_Process], body: bytes, name: str) -> _Target:
+        """``POST /echo`` of a reference app (bare or hop), over all its replicas."""
+        pids = [process.process.pid for process in replicas]
+        return cls(replicas, [_request(replicas[0].port, "/echo", body, None)], {name: pids})
+
+    async def load(self, connections: int, duration: float) -> dict[str, Any]:
+        ports = [process.port for process in self.replicas]
+        return await load(ports, self.requests, connections, duration, watch=self.watch)
+
+
+async def _compared(
+    targets: Mapping[str, _Target], connections: int, duration: float, baseline: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """``POST /echo`` of a reference app (bare or hop), over all its replicas."""
-    return await load(
-        [process.port for process in replicas],
-        [_request(replicas[0].port, "/echo", body, None)],
-        connections,
-        duration,
-        watch={replicas[0].name.replace("_", " "): [p.process.pid for p in replicas]},
-    )
+    """Each target measured in turn, with its ratio to ``baseline`` (the same connections)."""
+    figures: dict[str, Any] = {}
+    for name, target in targets.items():
+        measured = await target.load(connections, duration)
+        figures[name] = {**measured, "ratio": round(measured["rps"] / baseline["rps"], 3)}
+    return figures
 
 
 async def _has_status_list(database_url: str) -> bool:
