@@ -6,25 +6,18 @@ from __future__ import annotations
 import pytest
 
 from wuzheng.verification.routes.health import Breakers, CircuitState
+from wuzheng.verification.testing import ManualClock
 
 ISSUER = "11370784004412345X"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def breakers(clock: Clock) -> Breakers:
+def breakers(clock: ManualClock) -> Breakers:
     return Breakers(failures=2, open_seconds=10, first_open_seconds=1, clock=clock)
 
 
@@ -36,7 +29,7 @@ def open_circuit(breakers: Breakers) -> None:
 
 
 def test_each_failed_trial_doubles_the_spell_up_to_open_seconds(
-    breakers: Breakers, clock: Clock
+    breakers: Breakers, clock: ManualClock
 ) -> None:
     breakers.failure(ISSUER, "no responders")
     assert breakers.health(ISSUER).state is CircuitState.CLOSED  # 1 of 2 failures
@@ -58,7 +51,7 @@ def test_each_failed_trial_doubles_the_spell_up_to_open_seconds(
 
 
 def test_a_successful_trial_closes_and_the_next_opening_is_short_again(
-    breakers: Breakers, clock: Clock
+    breakers: Breakers, clock: ManualClock
 ) -> None:
     open_circuit(breakers)
     clock.now += 1
@@ -78,7 +71,7 @@ def test_a_successful_trial_closes_and_the_next_opening_is_short_again(
 
 
 def test_a_late_failure_while_open_restarts_the_spell_without_doubling_it(
-    breakers: Breakers, clock: Clock
+    breakers: Breakers, clock: ManualClock
 ) -> None:
     open_circuit(breakers)
     clock.now += 0.5

@@ -69,6 +69,7 @@ from wuzheng.service import ServiceRuntime
 
 __all__ = [
     "IssuerPeer",
+    "ManualClock",
     "PeerLicence",
     "free_port",
     "publish",
@@ -359,6 +360,17 @@ class IssuerPeer:
             return JSONResponse(self.jwks())
 
         return app
+
+
+class ManualClock:
+    """A monotonic clock that stands still until a test moves it (``now += seconds``): the
+    circuit breaker's spells, checked without waiting and without racing the wall clock."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
 
 
 def free_port() -> int:

@@ -63,7 +63,7 @@ class Breakers:
         self.failures = failures
         self.open_seconds = open_seconds
         self.first_open_seconds = min(first_open_seconds or open_seconds, open_seconds)
-        self._clock = clock
+        self.clock = clock  # what time it is for the spells (a test may move it)
         self._health: dict[str, RouteHealth] = {}
 
     def retry_after(self, issuer_code: str) -> float:
@@ -71,7 +71,7 @@ class Breakers:
         health = self.health(issuer_code)
         if health.state is not CircuitState.OPEN:
             return 0.0
-        return max(0.0, health._opened_monotonic + health.open_for - self._clock())
+        return max(0.0, health._opened_monotonic + health.open_for - self.clock())
 
     def health(self, issuer_code: str) -> RouteHealth:
         health = self._health.get(issuer_code)
@@ -137,5 +137,5 @@ class Breakers:
         # Open (again), or a request sent before it opened failed late: from now.
         health.state = CircuitState.OPEN
         health.opened_at = health.last_failure_at
-        health._opened_monotonic = self._clock()
+        health._opened_monotonic = self.clock()
         CIRCUIT_OPEN.labels(issuer=issuer_code).set(1)
