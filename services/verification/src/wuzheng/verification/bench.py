@@ -629,7 +629,7 @@ async def _scenario(
                 client, f"http://{HOST}:{issuances[0].port}", token, licences
             )
         else:
-            await stand_in.attach(nats, f"{run.namespace}.verify.{PUBLIC_SECURITY}")
+            await stand_in.attach(nats, _issuer_subject(run))
             await _publish(nats, run.namespace, [stand_in.served()])
             issued = []
             for i in range(licences):
